@@ -1,0 +1,259 @@
+//! Scoring: a borrowed view of an ensemble and the walk from a feature row to raw scores.
+//!
+//! [`Forest`] borrows its arrays, so the same code scores a model compiled into the crate
+//! (static arrays written by `build.rs`) and one read at run time ([`crate::model::Model`]).
+//! Scoring does not allocate: the caller passes the output buffer.
+
+use crate::model::{Child, MissingType, Model, Node, Objective, Split};
+use core::fmt;
+
+/// LightGBM's `kZeroThreshold` (the `float` literal `1e-35f` widened to `double`): inputs
+/// with a smaller magnitude are read as exactly 0.
+pub const ZERO_THRESHOLD: f64 = 1.0000000180025095e-35;
+
+/// A borrowed ensemble, ready to score.
+#[derive(Debug, Clone, Copy)]
+pub struct Forest<'a> {
+    /// The length of an input row.
+    pub num_feature: usize,
+    /// The number of outputs; tree `t` adds to output `t % num_tree_per_iteration`.
+    pub num_tree_per_iteration: usize,
+    pub objective: Objective,
+    /// Random-forest mode: predictions are averaged over iterations before the transform.
+    pub average_output: bool,
+    pub trees: &'a [TreeRef<'a>],
+}
+
+/// A borrowed tree; see [`crate::model::Tree`] for the meaning of each array.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeRef<'a> {
+    pub nodes: &'a [Node],
+    pub leaf_value: &'a [f64],
+    pub cat_boundaries: &'a [u32],
+    pub cat_threshold: &'a [u32],
+    pub linear: Option<LinearRef<'a>>,
+}
+
+/// Borrowed linear leaf models; see [`crate::model::LinearLeaves`].
+#[derive(Debug, Clone, Copy)]
+pub struct LinearRef<'a> {
+    pub leaf_const: &'a [f64],
+    pub leaf_offsets: &'a [u32],
+    pub leaf_features: &'a [u32],
+    pub leaf_coeff: &'a [f64],
+}
+
+/// A row or output buffer of the wrong length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreError {
+    FeatureCount { expected: usize, found: usize },
+    OutputCount { expected: usize, found: usize },
+}
+
+impl fmt::Display for ScoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScoreError::FeatureCount { expected, found } => {
+                write!(f, "expected {expected} feature values, found {found}")
+            }
+            ScoreError::OutputCount { expected, found } => {
+                write!(
+                    f,
+                    "expected an output buffer of {expected} values, found {found}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ScoreError {}
+
+impl<'a> Forest<'a> {
+    /// Sums the trees' outputs for one row into `out` (one value per output), as LightGBM's
+    /// `predict(raw_score=True)` does.
+    ///
+    /// # Errors
+    ///
+    /// [`ScoreError`] when `features` is not `num_feature` long or `out` is not
+    /// `num_tree_per_iteration` long.
+    pub fn raw_scores(&self, features: &[f64], out: &mut [f64]) -> Result<(), ScoreError> {
+        self.check(features, out)?;
+        out.fill(0.0);
+        // Tree t belongs to output t % k; adding in file order keeps LightGBM's sum order.
+        for trees in self.trees.chunks(self.num_tree_per_iteration) {
+            for (tree, score) in trees.iter().zip(out.iter_mut()) {
+                *score += tree.output(features);
+            }
+        }
+        Ok(())
+    }
+
+    /// Predictions for one row, as LightGBM's `predict()` returns them: raw scores,
+    /// averaged in random-forest mode, then transformed by the objective.
+    ///
+    /// # Errors
+    ///
+    /// As [`Forest::raw_scores`].
+    pub fn predict(&self, features: &[f64], out: &mut [f64]) -> Result<(), ScoreError> {
+        self.raw_scores(features, out)?;
+        if self.average_output {
+            let iterations = (self.trees.len() / self.num_tree_per_iteration) as f64;
+            for x in out.iter_mut() {
+                *x /= iterations;
+            }
+        }
+        self.objective.transform(out);
+        Ok(())
+    }
+
+    fn check(&self, features: &[f64], out: &[f64]) -> Result<(), ScoreError> {
+        if features.len() != self.num_feature {
+            let (expected, found) = (self.num_feature, features.len());
+            return Err(ScoreError::FeatureCount { expected, found });
+        }
+        if out.len() != self.num_tree_per_iteration {
+            let (expected, found) = (self.num_tree_per_iteration, out.len());
+            return Err(ScoreError::OutputCount { expected, found });
+        }
+        Ok(())
+    }
+}
+
+impl TreeRef<'_> {
+    /// The tree's output for one row (whose length the caller has checked).
+    pub fn output(&self, features: &[f64]) -> f64 {
+        let leaf = self.leaf(features);
+        match &self.linear {
+            None => self.leaf_value[leaf],
+            Some(linear) => linear
+                .output(leaf, features)
+                .unwrap_or(self.leaf_value[leaf]),
+        }
+    }
+
+    /// The index of the leaf a row falls into.
+    pub fn leaf(&self, features: &[f64]) -> usize {
+        if self.nodes.is_empty() {
+            return 0;
+        }
+        let mut node = &self.nodes[0];
+        loop {
+            let x = input(features[node.split_feature as usize]);
+            let go_left = match node.split {
+                Split::Numerical {
+                    threshold,
+                    missing_type,
+                    default_left,
+                } => numerical_goes_left(x, threshold, missing_type, default_left),
+                Split::Categorical { cat_idx } => self.category_goes_left(x, cat_idx),
+            };
+            match if go_left { node.left } else { node.right } {
+                Child::Node(n) => node = &self.nodes[n as usize],
+                Child::Leaf(l) => return l as usize,
+            }
+        }
+    }
+
+    /// LightGBM's `CategoricalDecision`: NaN and negative categories go right; others go
+    /// left iff their bit is set in the node's bitset block.
+    fn category_goes_left(&self, x: f64, cat_idx: u32) -> bool {
+        if x.is_nan() || x <= -1.0 || x >= 2_147_483_648.0 {
+            // C++'s int cast of a value >= 2^31 is undefined; on x86 it is negative.
+            return false;
+        }
+        // Truncation toward zero, as C++'s `static_cast<int>`.
+        let category = x as u32;
+        let start = self.cat_boundaries[cat_idx as usize] as usize;
+        let end = self.cat_boundaries[cat_idx as usize + 1] as usize;
+        let word = (category / 32) as usize;
+        word < end - start && (self.cat_threshold[start + word] >> (category % 32)) & 1 == 1
+    }
+}
+
+impl LinearRef<'_> {
+    /// `leaf_const + sum(coeff * x)` in file order, or `None` when a term's feature is NaN
+    /// (LightGBM then falls back to the leaf's constant `leaf_value`).
+    fn output(&self, leaf: usize, features: &[f64]) -> Option<f64> {
+        let range = self.leaf_offsets[leaf] as usize..self.leaf_offsets[leaf + 1] as usize;
+        let mut sum = self.leaf_const[leaf];
+        for (&feature, &coeff) in self.leaf_features[range.clone()]
+            .iter()
+            .zip(&self.leaf_coeff[range])
+        {
+            let x = input(features[feature as usize]);
+            if x.is_nan() {
+                return None;
+            }
+            sum += coeff * x;
+        }
+        Some(sum)
+    }
+}
+
+/// LightGBM reads dense input through a filter that turns every value with magnitude at
+/// most `kZeroThreshold` (including -0.0) into exactly 0.0.
+#[inline]
+fn input(x: f64) -> f64 {
+    if x.abs() > ZERO_THRESHOLD || x.is_nan() {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// LightGBM's `NumericalDecision`, for a filtered input.
+#[inline]
+fn numerical_goes_left(
+    x: f64,
+    threshold: f64,
+    missing_type: MissingType,
+    default_left: bool,
+) -> bool {
+    let x = if x.is_nan() && missing_type != MissingType::Nan {
+        0.0
+    } else {
+        x
+    };
+    let missing = match missing_type {
+        MissingType::None => false,
+        MissingType::Zero => x == 0.0,
+        MissingType::Nan => x.is_nan(),
+    };
+    if missing {
+        default_left
+    } else {
+        x <= threshold
+    }
+}
+
+impl Model {
+    /// Borrowed views of the trees, to build a [`Forest`] over this model.
+    pub fn tree_refs(&self) -> Vec<TreeRef<'_>> {
+        self.trees
+            .iter()
+            .map(|tree| TreeRef {
+                nodes: &tree.nodes,
+                leaf_value: &tree.leaf_value,
+                cat_boundaries: &tree.cat_boundaries,
+                cat_threshold: &tree.cat_threshold,
+                linear: tree.linear.as_ref().map(|l| LinearRef {
+                    leaf_const: &l.leaf_const,
+                    leaf_offsets: &l.leaf_offsets,
+                    leaf_features: &l.leaf_features,
+                    leaf_coeff: &l.leaf_coeff,
+                }),
+            })
+            .collect()
+    }
+
+    /// A [`Forest`] over `trees`, which must be this model's [`Model::tree_refs`].
+    pub fn forest<'a>(&self, trees: &'a [TreeRef<'a>]) -> Forest<'a> {
+        Forest {
+            num_feature: self.num_feature,
+            num_tree_per_iteration: self.num_tree_per_iteration,
+            objective: self.objective,
+            average_output: self.average_output,
+            trees,
+        }
+    }
+}

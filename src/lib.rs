@@ -1,0 +1,48 @@
+//! genrecast: the genres a new listener will play, predicted at signup by a LightGBM model
+//! compiled into Rust.
+//!
+//! `build.rs` compiles the model named by `GENRECAST_MODEL` (default `model/model.txt`)
+//! into static tables; [`compiled::FOREST`] scores them with no allocation and no
+//! dependency, on any target including `wasm32-unknown-unknown`. The same traversal
+//! scores a model read at run time with [`model::Model::from_text`].
+//!
+//! ```
+//! use genrecast::compiled;
+//!
+//! // A signup with every feature missing: the model's prior over genres.
+//! let features = [f64::NAN; compiled::NUM_FEATURE];
+//! let mut probabilities = [0.0; compiled::NUM_OUTPUT];
+//! compiled::FOREST.predict(&features, &mut probabilities).unwrap();
+//! let total: f64 = probabilities.iter().sum();
+//! assert!((total - 1.0).abs() < 1e-9);
+//! ```
+//!
+//! With the `json` feature, [`signup`] turns a signup such as
+//! `{"age":23,"service":"Spotify","genres":["rock","metal"]}` into a feature row and
+//! [`recommend`] answers it with the top genres.
+
+pub mod codegen;
+pub mod forest;
+pub mod model;
+pub mod schema;
+pub mod top_k;
+
+#[cfg(feature = "json")]
+pub mod recommend;
+#[cfg(feature = "json")]
+pub mod signup;
+
+#[cfg(all(feature = "worker", target_arch = "wasm32"))]
+mod worker;
+
+/// The model compiled in by `build.rs`: its ensemble, schema and version.
+pub mod compiled {
+    mod forest {
+        include!(concat!(env!("OUT_DIR"), "/forest.rs"));
+    }
+    mod signup_schema {
+        include!(concat!(env!("OUT_DIR"), "/signup_schema.rs"));
+    }
+    pub use forest::{FEATURE_NAMES, FOREST, NUM_FEATURE, NUM_OUTPUT, NUM_TREES};
+    pub use signup_schema::{MODEL_VERSION, SCHEMA};
+}

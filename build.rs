@@ -62,6 +62,35 @@ fn main() {
     let schema_source = schema_source(&schema, &model, &version)
         .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
     write(&out_dir.join("signup_schema.rs"), &schema_source);
+
+    // With the `corpus` feature, every model of the parity corpus is compiled in as well.
+    if std::env::var_os("CARGO_FEATURE_CORPUS").is_some() {
+        write(&out_dir.join("corpus.rs"), &corpus_source(&root));
+    }
+}
+
+/// Compiles `tests/corpus/<name>/model.txt` for every model in `tests/corpus/manifest.json`,
+/// in manifest order.
+fn corpus_source(root: &Path) -> String {
+    let dir = root.join("tests/corpus");
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let manifest_path = dir.join("manifest.json");
+    let manifest: Value = serde_json::from_str(&read(&manifest_path))
+        .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", manifest_path.display()));
+    let entries = manifest["models"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no \"models\" array", manifest_path.display()));
+    let mut models = Vec::new();
+    for entry in entries {
+        let name = entry["name"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: a model without a name", manifest_path.display()));
+        let source = format!("tests/corpus/{name}/model.txt");
+        let model = model::Model::from_text(&read(&root.join(&source)))
+            .unwrap_or_else(|e| panic!("{source}: {e}"));
+        models.push((name.to_string(), model, source));
+    }
+    codegen::forests_source(&models, "tests/corpus/*/model.txt")
 }
 
 fn env(key: &str) -> Option<String> {

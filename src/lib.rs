@@ -35,6 +35,12 @@ pub mod signup;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
 mod worker;
 
+/// Every model of the parity corpus (`tests/corpus/*/model.txt`), compiled in by `build.rs`.
+#[cfg(feature = "corpus")]
+pub mod corpus {
+    include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+}
+
 /// The model compiled in by `build.rs`: its ensemble, schema and version.
 pub mod compiled {
     mod forest {

@@ -424,7 +424,8 @@ fn parse_tree(
                 let cat_idx = threshold[i];
                 if !(cat_idx >= 0.0 && cat_idx.fract() == 0.0 && (cat_idx as usize) < num_cat) {
                     let message = format!(
-                        "categorical threshold {cat_idx} of node {i} is not a bitset index below num_cat {num_cat}"
+                        "categorical threshold {cat_idx} of node {i} is not a bitset index \
+                         below num_cat {num_cat}"
                     );
                     return Err(t.err(line_of("threshold"), message));
                 }

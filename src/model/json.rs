@@ -1,0 +1,451 @@
+//! The JSON of LightGBM's `Booster.dump_model()` -> [`Model`].
+//!
+//! The dump holds the same ensemble as the text format, as nested node objects. This module
+//! flattens each tree back into the text format's arrays (nodes by `split_index`, leaves by
+//! `leaf_index`, categorical bitsets rebuilt from the `"a||b||c"` category lists) and hands
+//! the result to the text parser, so both formats go through one set of checks. Errors
+//! about the dump's shape name the tree and the JSON key; errors found by the text parser
+//! keep their tree and message but drop the line, which would point into the intermediate
+//! text.
+//!
+//! The dump writes thresholds through LightGBM's `AvoidInf`, which turns every value at or
+//! beyond ±1e300 into ±1e300. Those are read back as ±inf, the threshold LightGBM's own text
+//! file holds for them (a finite threshold of 1e300 or more cannot be told apart).
+
+use super::{Model, ParseError};
+use serde_json::{Map, Value};
+use std::fmt::Write;
+
+/// The magnitude `AvoidInf` writes in place of an infinity.
+const JSON_INFINITY: f64 = 1e300;
+
+/// Top-level keys that do not change predictions.
+const IGNORED_KEYS: &[&str] = &[
+    "name",
+    "label_index",
+    "monotone_constraints",
+    "feature_infos",
+    "feature_importances",
+    "pandas_categorical",
+];
+
+pub(super) fn parse_json(json: &str) -> Result<Model, ParseError> {
+    let root: Value =
+        serde_json::from_str(json).map_err(|e| error(None, format!("invalid JSON: {e}")))?;
+    let root = root
+        .as_object()
+        .ok_or_else(|| error(None, "expected a JSON object".into()))?;
+    for key in root.keys() {
+        let known = matches!(
+            key.as_str(),
+            "version"
+                | "num_class"
+                | "num_tree_per_iteration"
+                | "max_feature_idx"
+                | "objective"
+                | "average_output"
+                | "feature_names"
+                | "tree_info"
+        );
+        if !known && !IGNORED_KEYS.contains(&key.as_str()) {
+            return Err(error(None, format!("unknown key {key:?}")));
+        }
+    }
+
+    // The header, written as the text format's key=value lines.
+    let mut text = String::from("tree\n");
+    if let Some(version) = root.get("version") {
+        let version = version
+            .as_str()
+            .ok_or_else(|| error(None, "version must be a string".into()))?;
+        let _ = writeln!(text, "version={version}");
+    }
+    for key in ["num_class", "num_tree_per_iteration", "max_feature_idx"] {
+        if let Some(value) = root.get(key) {
+            let n = value
+                .as_u64()
+                .ok_or_else(|| error(None, format!("{key} must be a non-negative integer")))?;
+            let _ = writeln!(text, "{key}={n}");
+        }
+    }
+    if let Some(objective) = root.get("objective") {
+        let objective = objective
+            .as_str()
+            .ok_or_else(|| error(None, "objective must be a string".into()))?;
+        let _ = writeln!(text, "objective={objective}");
+    }
+    match root.get("average_output") {
+        None | Some(Value::Bool(false)) => {}
+        Some(Value::Bool(true)) => text.push_str("average_output\n"),
+        Some(_) => return Err(error(None, "average_output must be true or false".into())),
+    }
+    if let Some(names) = root.get("feature_names") {
+        let names = names
+            .as_array()
+            .ok_or_else(|| error(None, "feature_names must be an array".into()))?;
+        let mut line = Vec::with_capacity(names.len());
+        for name in names {
+            match name.as_str() {
+                Some(n) if !n.is_empty() && !n.contains(char::is_whitespace) => line.push(n),
+                _ => {
+                    let message = format!("invalid feature name {name}");
+                    return Err(error(None, message));
+                }
+            }
+        }
+        let _ = writeln!(text, "feature_names={}", line.join(" "));
+    }
+    text.push('\n');
+
+    // Each tree, flattened into arrays.
+    let trees = root
+        .get("tree_info")
+        .and_then(Value::as_array)
+        .ok_or_else(|| error(None, "missing tree_info array".into()))?;
+    for (index, tree) in trees.iter().enumerate() {
+        write_tree(&mut text, index, tree)?;
+    }
+    text.push_str("end of trees\n");
+    super::parse::parse_text(&text).map_err(|e| ParseError::new(None, e.tree(), e.message().into()))
+}
+
+fn error(tree: Option<usize>, message: String) -> ParseError {
+    ParseError::new(None, tree, message)
+}
+
+/// A tree's arrays in the text format's layout.
+struct Arrays {
+    split_feature: Vec<Option<u64>>,
+    threshold: Vec<f64>,
+    decision_type: Vec<u8>,
+    left_child: Vec<i64>,
+    right_child: Vec<i64>,
+    /// Categories of each categorical split, by split index.
+    categories: Vec<Option<Vec<u32>>>,
+    leaf_value: Vec<Option<f64>>,
+    /// The linear model of each leaf, for linear trees.
+    linear: Vec<Option<LinearLeaf>>,
+}
+
+/// `(leaf_const, leaf_features, leaf_coeff)` of one leaf.
+type LinearLeaf = (f64, Vec<u64>, Vec<f64>);
+
+fn write_tree(text: &mut String, index: usize, tree: &Value) -> Result<(), ParseError> {
+    let fail = |message: String| error(Some(index), message);
+    let tree = tree
+        .as_object()
+        .ok_or_else(|| fail("a tree_info entry must be an object".into()))?;
+    for key in tree.keys() {
+        if !matches!(
+            key.as_str(),
+            "tree_index" | "num_leaves" | "num_cat" | "shrinkage" | "tree_structure"
+        ) {
+            return Err(fail(format!("unknown tree key {key:?}")));
+        }
+    }
+    let count = |key: &str| -> Result<usize, ParseError> {
+        tree.get(key)
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| fail(format!("missing or invalid {key}")))
+    };
+    let num_leaves = count("num_leaves")?;
+    let num_cat = count("num_cat")?;
+    if tree.get("tree_index").and_then(Value::as_u64) != Some(index as u64) {
+        return Err(fail(format!("expected tree_index {index}")));
+    }
+    if num_leaves == 0 || num_leaves > 1 << 24 {
+        return Err(fail(format!("invalid num_leaves {num_leaves}")));
+    }
+    let structure = tree
+        .get("tree_structure")
+        .ok_or_else(|| fail("missing tree_structure".into()))?;
+    let num_nodes = num_leaves - 1;
+    let mut a = Arrays {
+        split_feature: vec![None; num_nodes],
+        threshold: vec![0.0; num_nodes],
+        decision_type: vec![0; num_nodes],
+        left_child: vec![0; num_nodes],
+        right_child: vec![0; num_nodes],
+        categories: vec![None; num_nodes],
+        leaf_value: vec![None; num_leaves],
+        linear: vec![None; num_leaves],
+    };
+    // Walk the nested nodes with an explicit stack; each entry fills one array slot.
+    let mut stack = vec![structure];
+    while let Some(node) = stack.pop() {
+        let node = node
+            .as_object()
+            .ok_or_else(|| fail("a node must be an object".into()))?;
+        if node.contains_key("split_index") {
+            let (left, right) = read_split(node, &mut a).map_err(fail)?;
+            stack.push(left);
+            stack.push(right);
+        } else {
+            read_leaf(node, &mut a).map_err(fail)?;
+        }
+    }
+
+    // Bitset blocks are numbered in split order, as LightGBM numbers them.
+    let mut cat_boundaries = vec![0usize];
+    let mut cat_threshold: Vec<u32> = Vec::new();
+    for (i, categories) in a.categories.iter().enumerate() {
+        let Some(categories) = categories else {
+            continue;
+        };
+        a.threshold[i] = (cat_boundaries.len() - 1) as f64;
+        let words = categories.iter().max().map_or(0, |&c| c as usize / 32 + 1);
+        let start = cat_threshold.len();
+        cat_threshold.resize(start + words, 0);
+        for &c in categories {
+            cat_threshold[start + c as usize / 32] |= 1 << (c % 32);
+        }
+        cat_boundaries.push(cat_threshold.len());
+    }
+    if cat_boundaries.len() - 1 != num_cat {
+        let found = cat_boundaries.len() - 1;
+        return Err(fail(format!(
+            "num_cat is {num_cat}, found {found} categorical splits"
+        )));
+    }
+
+    let _ = writeln!(text, "Tree={index}");
+    let _ = writeln!(text, "num_leaves={num_leaves}");
+    let _ = writeln!(text, "num_cat={num_cat}");
+    let mut split_feature = Vec::with_capacity(num_nodes);
+    for (i, f) in a.split_feature.iter().enumerate() {
+        split_feature.push(f.ok_or_else(|| fail(format!("no node has split_index {i}")))?);
+    }
+    let mut leaf_value = Vec::with_capacity(num_leaves);
+    for (i, v) in a.leaf_value.iter().enumerate() {
+        leaf_value.push(v.ok_or_else(|| fail(format!("no leaf has leaf_index {i}")))?);
+    }
+    line(text, "split_feature", &split_feature);
+    line(text, "threshold", &a.threshold);
+    line(text, "decision_type", &a.decision_type);
+    line(text, "left_child", &a.left_child);
+    line(text, "right_child", &a.right_child);
+    line(text, "leaf_value", &leaf_value);
+    if num_cat > 0 {
+        line(text, "cat_boundaries", &cat_boundaries);
+        line(text, "cat_threshold", &cat_threshold);
+    }
+    let linear_leaves = a.linear.iter().filter(|l| l.is_some()).count();
+    if linear_leaves == num_leaves {
+        let mut leaf_const = Vec::new();
+        let mut num_features = Vec::new();
+        let mut leaf_features = Vec::new();
+        let mut leaf_coeff = Vec::new();
+        for (c, features, coeff) in a.linear.into_iter().flatten() {
+            leaf_const.push(c);
+            num_features.push(features.len());
+            leaf_features.extend(features);
+            leaf_coeff.extend(coeff);
+        }
+        text.push_str("is_linear=1\n");
+        line(text, "leaf_const", &leaf_const);
+        line(text, "num_features", &num_features);
+        line(text, "leaf_features", &leaf_features);
+        line(text, "leaf_coeff", &leaf_coeff);
+    } else if linear_leaves > 0 {
+        return Err(fail(format!(
+            "{linear_leaves} of {num_leaves} leaves have a linear model"
+        )));
+    }
+    text.push('\n');
+    Ok(())
+}
+
+/// Writes `key=v0 v1 ...`, each value in a form that reads back exactly.
+fn line<T: std::fmt::Debug>(text: &mut String, key: &str, values: &[T]) {
+    let _ = write!(text, "{key}=");
+    for (i, v) in values.iter().enumerate() {
+        let sep = if i == 0 { "" } else { " " };
+        let _ = write!(text, "{sep}{v:?}");
+    }
+    text.push('\n');
+}
+
+fn index_of(node: &Map<String, Value>, key: &str, len: usize) -> Result<usize, String> {
+    let i = node
+        .get(key)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("missing or invalid {key}"))?;
+    if i >= len as u64 {
+        return Err(format!("{key} {i} is out of range for {len} entries"));
+    }
+    Ok(i as usize)
+}
+
+fn number(node: &Map<String, Value>, key: &str) -> Result<f64, String> {
+    node.get(key)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| format!("missing or invalid {key}"))
+}
+
+/// The text format's child index for a JSON child: a node's `split_index` or `~leaf_index`.
+fn child_index(child: &Value, key: &str) -> Result<i64, String> {
+    let child = child
+        .as_object()
+        .ok_or_else(|| format!("{key} must be an object"))?;
+    if let Some(i) = child.get("split_index").and_then(Value::as_i64) {
+        return Ok(i);
+    }
+    match child.get("leaf_index").and_then(Value::as_i64) {
+        Some(l) if l >= 0 => Ok(!l),
+        _ => Err(format!("{key} has neither split_index nor leaf_index")),
+    }
+}
+
+fn read_split<'v>(
+    node: &'v Map<String, Value>,
+    a: &mut Arrays,
+) -> Result<(&'v Value, &'v Value), String> {
+    let i = index_of(node, "split_index", a.split_feature.len())?;
+    if a.split_feature[i].is_some() {
+        return Err(format!("split_index {i} appears twice"));
+    }
+    let feature = node
+        .get("split_feature")
+        .and_then(Value::as_u64)
+        .ok_or("missing or invalid split_feature")?;
+    a.split_feature[i] = Some(feature);
+    let default_left = match node.get("default_left") {
+        Some(Value::Bool(b)) => *b,
+        _ => return Err(format!("missing or invalid default_left at split {i}")),
+    };
+    let missing_type: u8 = match node.get("missing_type").and_then(Value::as_str) {
+        Some("None") => 0,
+        Some("Zero") => 1,
+        Some("NaN") => 2,
+        _ => return Err(format!("missing or invalid missing_type at split {i}")),
+    };
+    let categorical = match node.get("decision_type").and_then(Value::as_str) {
+        Some("<=") => false,
+        Some("==") => true,
+        _ => return Err(format!("missing or invalid decision_type at split {i}")),
+    };
+    a.decision_type[i] = u8::from(categorical) | u8::from(default_left) << 1 | missing_type << 2;
+    if categorical {
+        let list = node
+            .get("threshold")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("categorical split {i} needs a string threshold"))?;
+        let categories = list
+            .split("||")
+            .map(|c| c.trim().parse::<u32>().ok().filter(|&c| c < 1 << 30))
+            .collect::<Option<Vec<u32>>>()
+            .ok_or_else(|| format!("invalid category list {list:?} at split {i}"))?;
+        a.categories[i] = Some(categories);
+    } else {
+        let t = number(node, "threshold")?;
+        a.threshold[i] = if t >= JSON_INFINITY {
+            f64::INFINITY
+        } else if t <= -JSON_INFINITY {
+            f64::NEG_INFINITY
+        } else {
+            t
+        };
+    }
+    let left = node.get("left_child").ok_or("missing left_child")?;
+    let right = node.get("right_child").ok_or("missing right_child")?;
+    a.left_child[i] = child_index(left, "left_child")?;
+    a.right_child[i] = child_index(right, "right_child")?;
+    Ok((left, right))
+}
+
+fn read_leaf(node: &Map<String, Value>, a: &mut Arrays) -> Result<(), String> {
+    // A one-leaf tree's structure has no leaf_index.
+    let l = if a.leaf_value.len() == 1 && !node.contains_key("leaf_index") {
+        0
+    } else {
+        index_of(node, "leaf_index", a.leaf_value.len())?
+    };
+    if a.leaf_value[l].is_some() {
+        return Err(format!("leaf_index {l} appears twice"));
+    }
+    a.leaf_value[l] = Some(number(node, "leaf_value")?);
+    if node.contains_key("leaf_const") {
+        let c = number(node, "leaf_const")?;
+        let list = |key: &str| -> Result<&Vec<Value>, String> {
+            node.get(key)
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("missing or invalid {key} at leaf {l}"))
+        };
+        let features = list("leaf_features")?
+            .iter()
+            .map(Value::as_u64)
+            .collect::<Option<Vec<u64>>>()
+            .ok_or_else(|| format!("invalid leaf_features at leaf {l}"))?;
+        let coeff = list("leaf_coeff")?
+            .iter()
+            .map(Value::as_f64)
+            .collect::<Option<Vec<f64>>>()
+            .ok_or_else(|| format!("invalid leaf_coeff at leaf {l}"))?;
+        if features.len() != coeff.len() {
+            return Err(format!(
+                "leaf {l} has {} leaf_features and {} leaf_coeff",
+                features.len(),
+                coeff.len()
+            ));
+        }
+        a.linear[l] = Some((c, features, coeff));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STUMP: &str = r#"{"name":"tree","version":"v4","num_class":1,
+        "num_tree_per_iteration":1,"label_index":0,"max_feature_idx":1,
+        "objective":"regression","average_output":false,"feature_names":["a","b"],
+        "tree_info":[{"tree_index":0,"num_leaves":2,"num_cat":0,"shrinkage":1,
+        "tree_structure":{"split_index":0,"split_feature":1,"split_gain":1,
+        "threshold":1e300,"decision_type":"<=","default_left":true,"missing_type":"NaN",
+        "internal_value":0,"internal_weight":0,"internal_count":2,
+        "left_child":{"leaf_index":0,"leaf_value":-1,"leaf_weight":1,"leaf_count":1},
+        "right_child":{"leaf_index":1,"leaf_value":2.5,"leaf_weight":1,"leaf_count":1}}}]}"#;
+
+    #[test]
+    fn reads_1e300_threshold_as_infinity() {
+        let model = Model::from_json(STUMP).unwrap();
+        match model.trees[0].nodes[0].split {
+            super::super::Split::Numerical { threshold, .. } => {
+                assert_eq!(threshold, f64::INFINITY)
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(model.trees[0].leaf_value, [-1.0, 2.5]);
+    }
+
+    #[test]
+    fn rejects_a_leaf_reached_twice() {
+        let text = STUMP.replace(r#""leaf_index":1"#, r#""leaf_index":0"#);
+        let e = Model::from_json(&text).unwrap_err();
+        assert_eq!(e.to_string(), "tree 0: leaf_index 0 appears twice");
+    }
+
+    #[test]
+    fn rejects_feature_past_max_feature_idx() {
+        let text = STUMP.replace(r#""split_feature":1"#, r#""split_feature":7"#);
+        let e = Model::from_json(&text).unwrap_err();
+        assert!(e.to_string().contains("past max_feature_idx 1"), "{e}");
+        assert_eq!((e.line(), e.tree()), (None, Some(0)));
+    }
+
+    #[test]
+    fn rejects_garbage_json_without_panicking() {
+        for text in [
+            "",
+            "[]",
+            "{}",
+            "{\"tree_info\":[1]}",
+            "nul",
+            "{\"mystery\":1}",
+        ] {
+            assert!(Model::from_json(text).is_err(), "{text:?}");
+        }
+    }
+}

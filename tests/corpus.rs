@@ -1,0 +1,263 @@
+//! Parity with LightGBM on the corpus in `tests/corpus/` (written by `make_corpus.py`):
+//! for every model, raw scores equal LightGBM's bit for bit and predictions agree within
+//! 1e-12 relative, on every input row, through the run-time parser, the compiled tables
+//! (`--features corpus`), the `dump_model()` JSON (`json` feature) and the command-line tool.
+
+use genrecast::forest::Forest;
+use genrecast::model::Model;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Predictions go through `exp`, which may differ in the last place between libms.
+const TOLERANCE: f64 = 1e-12;
+
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// The model names listed in `manifest.json`, in order.
+fn model_names() -> Vec<String> {
+    let manifest: Value = serde_json::from_str(&read(&corpus_dir().join("manifest.json")))
+        .expect("manifest.json is JSON");
+    manifest["models"]
+        .as_array()
+        .expect("manifest lists models")
+        .iter()
+        .map(|m| {
+            m["name"]
+                .as_str()
+                .expect("every model has a name")
+                .to_string()
+        })
+        .collect()
+}
+
+/// A CSV cell as the command-line tool reads it: empty or `NaN` is NaN.
+fn cell(text: &str) -> f64 {
+    if text.is_empty() {
+        return f64::NAN;
+    }
+    text.parse()
+        .unwrap_or_else(|_| panic!("invalid number {text:?}"))
+}
+
+fn csv_rows(path: &Path, header: bool) -> Vec<Vec<f64>> {
+    read(path)
+        .lines()
+        .skip(usize::from(header))
+        .map(|line| line.split(',').map(cell).collect())
+        .collect()
+}
+
+/// One corpus model's files.
+struct Case {
+    name: String,
+    text: String,
+    input: Vec<Vec<f64>>,
+    raw: Vec<Vec<f64>>,
+    predict: Vec<Vec<f64>>,
+}
+
+fn load(name: &str) -> Case {
+    let dir = corpus_dir().join(name);
+    let case = Case {
+        name: name.to_string(),
+        text: read(&dir.join("model.txt")),
+        input: csv_rows(&dir.join("input.csv"), true),
+        raw: csv_rows(&dir.join("raw.csv"), false),
+        predict: csv_rows(&dir.join("predict.csv"), false),
+    };
+    assert_eq!(case.input.len(), case.raw.len(), "{name}: rows in raw.csv");
+    assert_eq!(
+        case.input.len(),
+        case.predict.len(),
+        "{name}: rows in predict.csv"
+    );
+    case
+}
+
+fn same_bits(a: f64, b: f64) -> bool {
+    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+}
+
+fn close(a: f64, b: f64) -> bool {
+    same_bits(a, b) || (a - b).abs() <= TOLERANCE * b.abs()
+}
+
+/// Counts of values checked and mismatches found, with the first mismatches described.
+#[derive(Default)]
+struct Tally {
+    values: usize,
+    exact_predictions: usize,
+    mismatches: Vec<String>,
+}
+
+impl Tally {
+    /// Scores every row of `case` with `forest` and compares with LightGBM's outputs.
+    fn check(&mut self, path: &str, case: &Case, forest: &Forest) {
+        let k = forest.num_tree_per_iteration;
+        let mut out = vec![0.0; k];
+        for (row, features) in case.input.iter().enumerate() {
+            forest.raw_scores(features, &mut out).unwrap();
+            for (j, (&ours, &theirs)) in out.iter().zip(&case.raw[row]).enumerate() {
+                self.values += 1;
+                if !same_bits(ours, theirs) {
+                    self.fail(path, case, row, j, "raw", ours, theirs);
+                }
+            }
+            forest.predict(features, &mut out).unwrap();
+            for (j, (&ours, &theirs)) in out.iter().zip(&case.predict[row]).enumerate() {
+                if same_bits(ours, theirs) {
+                    self.exact_predictions += 1;
+                } else if !close(ours, theirs) {
+                    self.fail(path, case, row, j, "predict", ours, theirs);
+                }
+            }
+            assert_eq!(case.raw[row].len(), k, "{}: outputs in raw.csv", case.name);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn fail(
+        &mut self,
+        path: &str,
+        case: &Case,
+        row: usize,
+        output: usize,
+        what: &str,
+        ours: f64,
+        theirs: f64,
+    ) {
+        self.mismatches.push(format!(
+            "{path}: {} row {row} output {output}: {what} {ours:?}, lightgbm {theirs:?}",
+            case.name
+        ));
+    }
+
+    fn assert_clean(&self, path: &str) {
+        let shown: Vec<&str> = self
+            .mismatches
+            .iter()
+            .take(20)
+            .map(String::as_str)
+            .collect();
+        assert!(
+            self.mismatches.is_empty(),
+            "{path}: {} mismatches, the first:\n{}",
+            self.mismatches.len(),
+            shown.join("\n")
+        );
+        eprintln!(
+            "{path}: {} raw values equal to the bit, {} predictions exact",
+            self.values, self.exact_predictions
+        );
+    }
+}
+
+#[test]
+fn corpus_has_the_promised_coverage() {
+    let names = model_names();
+    assert!(names.len() >= 40, "only {} corpus models", names.len());
+    let text = read(&corpus_dir().join("manifest.json"));
+    for feature in [
+        "multiclassova",
+        "cross_entropy_lambda",
+        "reg_sqrt",
+        "rank_xendcg",
+        "custom objective",
+        "average_output",
+        "dart",
+        "linear_tree",
+        "missing Zero",
+        "use_missing=false",
+        "2000 trees",
+        "v2 header",
+        "v3 header",
+    ] {
+        assert!(text.contains(feature), "no corpus model covers {feature}");
+    }
+}
+
+#[test]
+fn run_time_path_matches_lightgbm() {
+    let mut tally = Tally::default();
+    for name in model_names() {
+        let case = load(&name);
+        let model = Model::from_text(&case.text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let trees = model.tree_refs();
+        tally.check("run time", &case, &model.forest(&trees));
+    }
+    tally.assert_clean("run time");
+}
+
+#[cfg(feature = "json")]
+#[test]
+fn json_dump_scores_like_the_text_model() {
+    let mut tally = Tally::default();
+    let mut models = 0;
+    for name in model_names() {
+        let path = corpus_dir().join(&name).join("model.json");
+        if !path.exists() {
+            continue;
+        }
+        models += 1;
+        let case = load(&name);
+        let from_json = Model::from_json(&read(&path)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let from_text = Model::from_text(&case.text).unwrap();
+        assert_eq!(from_json.num_feature, from_text.num_feature, "{name}");
+        assert_eq!(from_json.objective, from_text.objective, "{name}");
+        let trees = from_json.tree_refs();
+        tally.check("json", &case, &from_json.forest(&trees));
+    }
+    assert!(models >= 5, "only {models} corpus models have model.json");
+    tally.assert_clean("json");
+}
+
+#[cfg(feature = "corpus")]
+#[test]
+fn compiled_path_matches_lightgbm() {
+    let names = model_names();
+    let compiled: Vec<&str> = genrecast::corpus::MODELS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        compiled, names,
+        "compiled models and manifest.json disagree"
+    );
+    let mut tally = Tally::default();
+    for (name, forest) in genrecast::corpus::MODELS {
+        tally.check("compiled", &load(name), forest);
+    }
+    tally.assert_clean("compiled");
+}
+
+/// The `predict` command prints exactly what LightGBM's outputs file holds, byte for byte.
+#[cfg(feature = "cli")]
+#[test]
+fn predict_command_prints_lightgbm_outputs() {
+    for name in ["multiclass_categorical_nan", "linear_tree_binary"] {
+        let dir = corpus_dir().join(name);
+        for (flag, expected) in [(Some("--raw"), "raw.csv"), (None, "predict.csv")] {
+            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_genrecast"));
+            command
+                .arg("predict")
+                .arg("--model")
+                .arg(dir.join("model.txt"))
+                .arg("--input")
+                .arg(dir.join("input.csv"));
+            if let Some(flag) = flag {
+                command.arg(flag);
+            }
+            let output = command.output().expect("the genrecast binary runs");
+            assert!(output.status.success(), "{name}: {output:?}");
+            let stdout = String::from_utf8(output.stdout).expect("output is UTF-8");
+            let expected_text = read(&dir.join(expected));
+            for (row, (ours, theirs)) in stdout.lines().zip(expected_text.lines()).enumerate() {
+                assert_eq!(ours, theirs, "{name} {expected} row {row}");
+            }
+            assert_eq!(stdout, expected_text, "{name} {expected}");
+        }
+    }
+}

@@ -33,9 +33,12 @@ impl Objective {
         for word in words {
             match word.split_once(':') {
                 Some(("sigmoid", v)) => {
+                    // LightGBM refuses a sigmoid that is not positive when it loads a model.
                     let s: f64 = v
                         .parse()
-                        .map_err(|_| format!("invalid sigmoid {v:?} in objective"))?;
+                        .ok()
+                        .filter(|s: &f64| s.is_finite() && *s > 0.0)
+                        .ok_or_else(|| format!("invalid sigmoid {v:?} in objective"))?;
                     sigmoid = Some(s);
                 }
                 Some(("num_class", _)) => {}
@@ -51,7 +54,8 @@ impl Objective {
             }
         };
         let objective = match name {
-            "none" | "custom" => Objective::Identity,
+            // LightGBM writes no objective line for a custom objective, and reads `custom`.
+            "custom" => Objective::Identity,
             "regression" | "regression_l1" | "huber" | "fair" | "quantile" | "mape" => {
                 regression(sqrt)
             }

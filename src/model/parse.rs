@@ -131,6 +131,11 @@ pub(super) fn parse_text(text: &str) -> Result<Model, ParseError> {
             .trees
             .push(parse_tree(*line, *index, entries, model.num_feature)?);
     }
+    if model.num_tree_per_iteration > model.trees.len().max(1) {
+        let (k, t) = (model.num_tree_per_iteration, model.trees.len());
+        let message = format!("num_tree_per_iteration={k} but the file has {t} trees");
+        return Err(ParseError::new(None, None, message));
+    }
     if model.trees.len() % model.num_tree_per_iteration != 0 {
         let (k, t) = (model.num_tree_per_iteration, model.trees.len());
         let message = format!("{t} trees is not a multiple of num_tree_per_iteration={k}");
@@ -172,22 +177,33 @@ fn parse_header(header: &[Entry], average_output: bool) -> Result<Model, ParseEr
         get(key).ok_or_else(|| ParseError::new(None, None, format!("missing header key {key}")))
     };
 
-    let version = get("version")
-        .map(|e| e.value.to_string())
-        .unwrap_or_default();
-    if !version.is_empty() && !matches!(version.as_str(), "v2" | "v3" | "v4") {
-        let line = get("version").map(|e| e.line).unwrap_or(0);
+    // LightGBM 2.1 introduced `version=`; older files encode splits differently.
+    let version_entry = get("version").ok_or_else(|| {
+        let message = "missing header key version (files from LightGBM before 2.1 are not \
+                       supported)";
+        ParseError::new(None, None, message.into())
+    })?;
+    let version = version_entry.value.to_string();
+    if !matches!(version.as_str(), "v2" | "v3" | "v4") {
         return Err(err(
-            line,
+            version_entry.line,
             None,
-            format!("unsupported model version {version:?}"),
+            format!("unsupported model version {version:?} (expected v2, v3 or v4)"),
         ));
     }
-    let num_class = positive(required("num_class")?)?;
+    let num_class_entry = required("num_class")?;
+    let num_class = positive(num_class_entry)?;
     let num_tree_per_iteration = match get("num_tree_per_iteration") {
         Some(e) => positive(e)?,
         None => num_class,
     };
+    // LightGBM grows one tree per class and iteration, whatever the objective.
+    if num_tree_per_iteration != num_class {
+        let message = format!(
+            "num_tree_per_iteration={num_tree_per_iteration} does not match num_class={num_class}"
+        );
+        return Err(err(num_class_entry.line, None, message));
+    }
     let max_feature_idx = required("max_feature_idx")?;
     let num_feature = scalar::<usize>(max_feature_idx)?
         .checked_add(1)
@@ -211,7 +227,10 @@ fn parse_header(header: &[Entry], average_output: bool) -> Result<Model, ParseEr
         None => (0..num_feature).map(|i| format!("Column_{i}")).collect(),
     };
     let objective = match get("objective") {
-        Some(e) => Objective::from_header(e.value).map_err(|m| err(e.line, None, m))?,
+        Some(e) => {
+            check_objective_classes(e.value, num_class).map_err(|m| err(e.line, None, m))?;
+            Objective::from_header(e.value).map_err(|m| err(e.line, None, m))?
+        }
         None => Objective::Identity,
     };
     Ok(Model {
@@ -224,6 +243,30 @@ fn parse_header(header: &[Entry], average_output: bool) -> Result<Model, ParseEr
         average_output,
         trees: Vec::new(),
     })
+}
+
+/// Checks the class count an objective implies against `num_class=`: `num_class:K` for the
+/// multiclass objectives, one class for every other objective LightGBM writes.
+fn check_objective_classes(value: &str, num_class: usize) -> Result<(), String> {
+    let mut words = value.split_whitespace();
+    let name = words.next().unwrap_or("");
+    let written = words.find_map(|w| w.strip_prefix("num_class:"));
+    match (name, written) {
+        ("multiclass" | "multiclassova", Some(k)) => match k.parse::<usize>() {
+            Ok(k) if k == num_class => Ok(()),
+            _ => Err(format!(
+                "objective {name} num_class:{k} does not match num_class={num_class}"
+            )),
+        },
+        ("multiclass" | "multiclassova", None) => {
+            Err(format!("objective {name} without num_class"))
+        }
+        ("custom", _) => Ok(()),
+        (_, _) if num_class != 1 => Err(format!(
+            "objective {name} has one output, but num_class={num_class}"
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn scalar<T: std::str::FromStr>(e: Entry) -> Result<T, ParseError> {
@@ -357,6 +400,11 @@ fn parse_tree(
         ));
     }
     let num_cat: usize = t.scalar("num_cat")?.unwrap_or(0);
+    if num_cat >= num_leaves {
+        let l = t.get("num_cat").map_or(line, |e| e.line);
+        let message = format!("num_cat {num_cat} is not below num_leaves {num_leaves}");
+        return Err(t.err(l, message));
+    }
     let num_nodes = num_leaves - 1;
     let leaf_value: Vec<f64> = t.array("leaf_value", num_leaves)?;
     let split_feature: Vec<i64> = t.array("split_feature", num_nodes)?;
@@ -521,7 +569,15 @@ fn parse_linear(
 ) -> Result<LinearLeaves, ParseError> {
     let leaf_const: Vec<f64> = t.array("leaf_const", num_leaves)?;
     let num_features: Vec<u32> = t.array("num_features", num_leaves)?;
-    let total: usize = num_features.iter().map(|&n| n as usize).sum();
+    // The sum is bounded by the line's length once leaf_features is read, but not before.
+    let total = num_features
+        .iter()
+        .try_fold(0u32, |sum, &n| sum.checked_add(n))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| {
+            let l = t.get("num_features").map_or(t.line, |e| e.line);
+            t.err(l, "num_features sum past u32::MAX".into())
+        })?;
     let leaf_features: Vec<u32> = t.array("leaf_features", total)?;
     let leaf_coeff: Vec<f64> = t.array("leaf_coeff", total)?;
     if let Some(&f) = leaf_features.iter().find(|&&f| f as usize >= num_feature) {
@@ -619,6 +675,211 @@ mod tests {
         );
         let e = Model::from_text(&text).unwrap_err();
         assert!(e.to_string().contains("unknown tree key mystery"), "{e}");
+    }
+
+    /// A v4 model over two features with one tree whose key=value lines are `tree`.
+    fn one_tree(tree: &str) -> String {
+        format!(
+            "tree\nversion=v4\nnum_class=1\nnum_tree_per_iteration=1\nlabel_index=0\n\
+             max_feature_idx=1\nobjective=regression\nfeature_names=a b\n\
+             feature_infos=[0:1] [0:1]\ntree_sizes=100\n\nTree=0\n{tree}\nshrinkage=1\n\n\n\
+             end of trees\n\nfeature_importances:\na=1\n\nparameters:\n[boosting: gbdt]\n\
+             end of parameters\n\npandas_categorical:null\n"
+        )
+    }
+
+    const THREE_LEAVES: &str = "num_leaves=3\nnum_cat=0\nsplit_feature=0 1\n\
+        threshold=0.5 1.5\ndecision_type=2 2\nleft_child=1 -1\nright_child=-2 -3\n\
+        leaf_value=1 2 3\nis_linear=0";
+
+    fn reject(text: &str) -> String {
+        match Model::from_text(text) {
+            Ok(_) => panic!("accepted:\n{text}"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn reads_a_tree_and_ignores_what_follows_end_of_trees() {
+        let model = Model::from_text(&one_tree(THREE_LEAVES)).unwrap();
+        let nodes = &model.trees[0].nodes;
+        assert_eq!(
+            (nodes[0].left, nodes[0].right),
+            (Child::Node(1), Child::Leaf(1))
+        );
+        assert_eq!(
+            (nodes[1].left, nodes[1].right),
+            (Child::Leaf(0), Child::Leaf(2))
+        );
+    }
+
+    #[test]
+    fn rejects_cycle() {
+        let text = one_tree(&THREE_LEAVES.replace("left_child=1 -1", "left_child=1 0"));
+        let e = reject(&text);
+        assert!(e.contains("(tree 0): node 0 is reached twice"), "{e}");
+    }
+
+    #[test]
+    fn rejects_leaf_reached_twice() {
+        let text = one_tree(&THREE_LEAVES.replace("right_child=-2 -3", "right_child=-2 -2"));
+        assert!(reject(&text).contains("leaf 1 is reached twice"));
+    }
+
+    #[test]
+    fn rejects_unreachable_node() {
+        let text = one_tree(&THREE_LEAVES.replace("left_child=1 -1", "left_child=-1 -3"));
+        let text = text.replace("right_child=-2 -3", "right_child=-2 1");
+        let e = reject(&text);
+        assert!(e.contains("node 1 is not reachable from the root"), "{e}");
+    }
+
+    #[test]
+    fn rejects_missing_version() {
+        let text = TWO_TREES.replace("version=v4\n", "");
+        assert!(reject(&text).contains("missing header key version"));
+        let text = TWO_TREES.replace("version=v4", "version=v5");
+        assert_eq!(
+            reject(&text),
+            "line 2: unsupported model version \"v5\" (expected v2, v3 or v4)"
+        );
+    }
+
+    #[test]
+    fn rejects_pre_2_1_header_keys() {
+        let text = TWO_TREES.replace("tree_sizes=10 10\n", "tree_sizes=10 10\nsigmoid=1\n");
+        assert!(reject(&text).contains("unknown header key sigmoid"));
+        let text = TWO_TREES.replace(
+            "is_linear=0\nshrinkage=1\n\n\nTree=1",
+            "leaf_parent=0\n\nTree=1",
+        );
+        assert!(reject(&text).contains("unknown tree key leaf_parent"));
+    }
+
+    #[test]
+    fn reads_v2_trees_without_is_linear_or_weights() {
+        let text = TWO_TREES
+            .replace("version=v4", "version=v2")
+            .replace("is_linear=0\n", "");
+        let model = Model::from_text(&text).unwrap();
+        assert_eq!(model.version, "v2");
+        assert!(model.trees.iter().all(|t| t.linear.is_none()));
+    }
+
+    #[test]
+    fn rejects_class_counts_that_disagree() {
+        let text = TWO_TREES.replace("num_class=1\n", "num_class=2\n");
+        assert!(reject(&text).contains("does not match num_class=2"));
+        let text = TWO_TREES
+            .replace(
+                "num_class=1\nnum_tree_per_iteration=1",
+                "num_class=2\nnum_tree_per_iteration=2",
+            )
+            .replace("binary sigmoid:1", "multiclass num_class:3");
+        assert_eq!(
+            reject(&text),
+            "line 7: objective multiclass num_class:3 does not match num_class=2"
+        );
+        let text = text.replace("multiclass num_class:3", "binary sigmoid:1");
+        assert!(reject(&text).contains("has one output, but num_class=2"));
+    }
+
+    #[test]
+    fn rejects_more_outputs_than_trees() {
+        let text = TWO_TREES
+            .replace(
+                "num_class=1\nnum_tree_per_iteration=1",
+                "num_class=4\nnum_tree_per_iteration=4",
+            )
+            .replace("binary sigmoid:1", "custom");
+        assert!(reject(&text).contains("num_tree_per_iteration=4 but the file has 2 trees"));
+    }
+
+    #[test]
+    fn rejects_non_positive_sigmoid() {
+        for sigmoid in ["0", "-1", "nan", "inf"] {
+            let text = TWO_TREES.replace("sigmoid:1", &format!("sigmoid:{sigmoid}"));
+            assert!(reject(&text).contains("invalid sigmoid"), "{sigmoid}");
+        }
+    }
+
+    const CATEGORICAL: &str = "num_leaves=3\nnum_cat=2\nsplit_feature=0 1\n\
+        threshold=0 1\ndecision_type=1 1\nleft_child=1 -1\nright_child=-2 -3\n\
+        leaf_value=1 2 3\ncat_boundaries=0 1 3\ncat_threshold=6 0 1\nis_linear=0";
+
+    #[test]
+    fn reads_categorical_bitsets() {
+        let model = Model::from_text(&one_tree(CATEGORICAL)).unwrap();
+        assert_eq!(model.trees[0].cat_boundaries, [0, 1, 3]);
+        assert_eq!(
+            model.trees[0].nodes[1].split,
+            Split::Categorical { cat_idx: 1 }
+        );
+    }
+
+    #[test]
+    fn rejects_inconsistent_bitsets() {
+        let text = one_tree(&CATEGORICAL.replace("cat_boundaries=0 1 3", "cat_boundaries=0 2 1"));
+        assert!(reject(&text).contains("cat_boundaries must rise from 0"));
+        let text = one_tree(&CATEGORICAL.replace("threshold=0 1", "threshold=0 2"));
+        assert!(reject(&text).contains("not a bitset index below num_cat 2"));
+        let text = one_tree(&CATEGORICAL.replace("num_cat=2", "num_cat=18446744073709551615"));
+        assert!(reject(&text).contains("not below num_leaves 3"));
+    }
+
+    /// LightGBM pads `leaf_features` and `leaf_coeff` with a space per leaf.
+    const LINEAR: &str = "num_leaves=2\nnum_cat=0\nsplit_feature=0\nthreshold=0.5\n\
+        decision_type=2\nleft_child=-1\nright_child=-2\nleaf_value=1 2\nis_linear=1\n\
+        leaf_const=0.5 -0.5\nnum_features=2 0\nleaf_features=1 0  \nleaf_coeff=0.25 -1  ";
+
+    #[test]
+    fn reads_linear_leaves_with_padding() {
+        let model = Model::from_text(&one_tree(LINEAR)).unwrap();
+        let linear = model.trees[0].linear.as_ref().unwrap();
+        assert_eq!(linear.leaf_offsets, [0, 2, 2]);
+        assert_eq!(linear.leaf_features, [1, 0]);
+        assert_eq!(linear.leaf_coeff, [0.25, -1.0]);
+    }
+
+    #[test]
+    fn rejects_linear_leaves_that_disagree() {
+        let text = one_tree(&LINEAR.replace("leaf_features=1 0", "leaf_features=1 2"));
+        assert!(reject(&text).contains("leaf_features 2 is past max_feature_idx 1"));
+        let text = one_tree(&LINEAR.replace("num_features=2 0", "num_features=2 1"));
+        assert!(reject(&text).contains("expected 3 values in leaf_features, found 2"));
+        let text = one_tree(&LINEAR.replace("num_features=2 0", "num_features=4294967295 1"));
+        assert!(reject(&text).contains("num_features sum past u32::MAX"));
+        let text = one_tree(&LINEAR.replace("is_linear=1", "is_linear=2"));
+        assert!(reject(&text).contains("invalid is_linear 2"));
+    }
+
+    /// Every one-byte change of valid models is read or rejected, never a panic.
+    #[test]
+    fn never_panics_on_mutated_bytes() {
+        let replacements = [
+            "",
+            "-",
+            "0",
+            "9",
+            " ",
+            "\n",
+            "=",
+            "x",
+            "99999999999999999999",
+        ];
+        for text in [
+            TWO_TREES.to_string(),
+            one_tree(CATEGORICAL),
+            one_tree(LINEAR),
+        ] {
+            for i in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+                for r in replacements {
+                    let end = (i + 1..=text.len()).find(|&j| text.is_char_boundary(j));
+                    let mutated = format!("{}{r}{}", &text[..i], &text[end.unwrap_or(i)..]);
+                    let _ = Model::from_text(&mutated);
+                }
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,10 @@ use std::fmt::Write;
 /// The magnitude `AvoidInf` writes in place of an infinity.
 const JSON_INFINITY: f64 = 1e300;
 
+/// The largest category a dump may name: the rebuilt bitset takes `category / 8` bytes, so
+/// this bounds what a short file can make us allocate (2 MiB per split).
+const MAX_CATEGORY: u32 = 1 << 24;
+
 /// Top-level keys that do not change predictions.
 const IGNORED_KEYS: &[&str] = &[
     "name",
@@ -103,7 +107,7 @@ pub(super) fn parse_json(json: &str) -> Result<Model, ParseError> {
         .and_then(Value::as_array)
         .ok_or_else(|| error(None, "missing tree_info array".into()))?;
     for (index, tree) in trees.iter().enumerate() {
-        write_tree(&mut text, index, tree)?;
+        write_tree(&mut text, index, tree, json.len())?;
     }
     text.push_str("end of trees\n");
     super::parse::parse_text(&text).map_err(|e| ParseError::new(None, e.tree(), e.message().into()))
@@ -130,7 +134,14 @@ struct Arrays {
 /// `(leaf_const, leaf_features, leaf_coeff)` of one leaf.
 type LinearLeaf = (f64, Vec<u64>, Vec<f64>);
 
-fn write_tree(text: &mut String, index: usize, tree: &Value) -> Result<(), ParseError> {
+/// Appends tree `index` in the text format; `max_leaves` (the length of the JSON) bounds
+/// `num_leaves`, since every leaf takes more than a byte of it.
+fn write_tree(
+    text: &mut String,
+    index: usize,
+    tree: &Value,
+    max_leaves: usize,
+) -> Result<(), ParseError> {
     let fail = |message: String| error(Some(index), message);
     let tree = tree
         .as_object()
@@ -154,7 +165,7 @@ fn write_tree(text: &mut String, index: usize, tree: &Value) -> Result<(), Parse
     if tree.get("tree_index").and_then(Value::as_u64) != Some(index as u64) {
         return Err(fail(format!("expected tree_index {index}")));
     }
-    if num_leaves == 0 || num_leaves > 1 << 24 {
+    if num_leaves == 0 || num_leaves > max_leaves {
         return Err(fail(format!("invalid num_leaves {num_leaves}")));
     }
     let structure = tree
@@ -333,7 +344,7 @@ fn read_split<'v>(
             .ok_or_else(|| format!("categorical split {i} needs a string threshold"))?;
         let categories = list
             .split("||")
-            .map(|c| c.trim().parse::<u32>().ok().filter(|&c| c < 1 << 30))
+            .map(|c| c.trim().parse::<u32>().ok().filter(|&c| c <= MAX_CATEGORY))
             .collect::<Option<Vec<u32>>>()
             .ok_or_else(|| format!("invalid category list {list:?} at split {i}"))?;
         a.categories[i] = Some(categories);
@@ -433,6 +444,13 @@ mod tests {
         let e = Model::from_json(&text).unwrap_err();
         assert!(e.to_string().contains("past max_feature_idx 1"), "{e}");
         assert_eq!((e.line(), e.tree()), (None, Some(0)));
+    }
+
+    #[test]
+    fn rejects_num_leaves_larger_than_the_file() {
+        let text = STUMP.replace(r#""num_leaves":2"#, r#""num_leaves":4000000000"#);
+        let e = Model::from_json(&text).unwrap_err();
+        assert_eq!(e.to_string(), "tree 0: invalid num_leaves 4000000000");
     }
 
     #[test]

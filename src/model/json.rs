@@ -453,6 +453,35 @@ mod tests {
         assert_eq!(e.to_string(), "tree 0: invalid num_leaves 4000000000");
     }
 
+    /// A chain of `depth` splits on feature 0, each with a leaf on its left.
+    fn chain(depth: usize) -> String {
+        let mut node = format!(r#"{{"leaf_index":{depth},"leaf_value":0}}"#);
+        for i in (0..depth).rev() {
+            node = format!(
+                r#"{{"split_index":{i},"split_feature":0,"threshold":{i},"decision_type":"<=",
+                "default_left":true,"missing_type":"None","left_child":{{"leaf_index":{i},
+                "leaf_value":{i}}},"right_child":{node}}}"#
+            );
+        }
+        let leaves = depth + 1;
+        format!(
+            r#"{{"version":"v4","num_class":1,"num_tree_per_iteration":1,"max_feature_idx":0,
+            "tree_info":[{{"tree_index":0,"num_leaves":{leaves},"num_cat":0,
+            "tree_structure":{node}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn reads_deep_trees_up_to_the_json_nesting_limit() {
+        let model = Model::from_json(&chain(100)).unwrap();
+        assert_eq!(model.trees[0].leaf_value.len(), 101);
+        // FIXME: serde_json stops at 128 levels of nesting, so a dump of a tree deeper than
+        // about 124 splits is rejected; its `unbounded_depth` feature (with a stack guard)
+        // would lift that. The text format has no such limit.
+        let e = Model::from_json(&chain(200)).unwrap_err();
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+    }
+
     #[test]
     fn rejects_garbage_json_without_panicking() {
         for text in [

@@ -4,7 +4,7 @@
 //! (`--features corpus`), the `dump_model()` JSON (`json` feature) and the command-line tool.
 
 use genrecast::forest::Forest;
-use genrecast::model::Model;
+use genrecast::model::{MissingType, Model, Split};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -180,6 +180,46 @@ fn corpus_has_the_promised_coverage() {
     ] {
         assert!(text.contains(feature), "no corpus model covers {feature}");
     }
+    // The files themselves hold the hard cases, not only the manifest.
+    let models: Vec<Model> = names
+        .iter()
+        .map(|n| Model::from_text(&read(&corpus_dir().join(n).join("model.txt"))).unwrap())
+        .collect();
+    let splits = || models.iter().flat_map(|m| &m.trees).flat_map(|t| &t.nodes);
+    let numerical = |want: &dyn Fn(f64, MissingType) -> bool| {
+        splits().any(|n| {
+            matches!(n.split, Split::Numerical { threshold, missing_type, .. }
+            if want(threshold, missing_type))
+        })
+    };
+    assert!(numerical(&|t, _| t == f64::INFINITY), "no inf threshold");
+    assert!(
+        numerical(&|_, m| m == MissingType::Zero),
+        "no missing type Zero"
+    );
+    assert!(
+        numerical(&|_, m| m == MissingType::Nan),
+        "no missing type NaN"
+    );
+    assert!(
+        numerical(&|_, m| m == MissingType::None),
+        "no missing type None"
+    );
+    assert!(splits().any(|n| matches!(n.split, Split::Categorical { .. })));
+    assert!(models
+        .iter()
+        .flat_map(|m| &m.trees)
+        .any(|t| t.cat_threshold.len() > 4 * t.cat_boundaries.len()));
+    assert!(models
+        .iter()
+        .flat_map(|m| &m.trees)
+        .any(|t| t.linear.is_some()));
+    assert!(models
+        .iter()
+        .flat_map(|m| &m.trees)
+        .any(|t| t.nodes.is_empty()));
+    assert!(models.iter().any(|m| m.average_output));
+    assert!(models.iter().any(|m| m.trees.len() >= 2000));
 }
 
 #[test]

@@ -20,6 +20,8 @@ struct Refusal {
     status: u16,
     code: &'static str,
     message: String,
+    /// The `Allow` header of a 405.
+    allow: Option<&'static str>,
 }
 
 impl Refusal {
@@ -28,6 +30,7 @@ impl Refusal {
             status,
             code,
             message: message.into(),
+            allow: None,
         }
     }
 }
@@ -41,7 +44,11 @@ async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
         Err(refusal) => {
             console_error!("{method} {path}: {} {}", refusal.status, refusal.code);
             let body = json!({ "error": { "code": refusal.code, "message": refusal.message } });
-            Ok(Response::from_json(&body)?.with_status(refusal.status))
+            let mut response = Response::from_json(&body)?.with_status(refusal.status);
+            if let Some(allowed) = refusal.allow {
+                response.headers_mut().set("allow", allowed)?;
+            }
+            Ok(response)
         }
     }
 }
@@ -55,7 +62,11 @@ async fn route(mut req: Request) -> std::result::Result<Response, Refusal> {
     };
     if method.to_string() != allowed {
         let message = format!("{} takes {allowed}, not {method}", req.path());
-        return Err(Refusal::new(405, "method_not_allowed", message));
+        let refusal = Refusal::new(405, "method_not_allowed", message);
+        return Err(Refusal {
+            allow: Some(allowed),
+            ..refusal
+        });
     }
     match req.path().as_str() {
         "/v1/recommend" => {

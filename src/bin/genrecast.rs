@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use genrecast::forest::Forest;
 use genrecast::model::Model;
 use genrecast::recommend::recommend_json;
+use genrecast::signup::SignupError;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,7 +27,8 @@ enum Command {
     Recommend {
         /// A signup as JSON, e.g. '{"age":23,"service":"Spotify","genres":["rock","metal"]}'.
         signup: Option<String>,
-        /// Scores one signup per line of this JSON Lines file ("-" for standard input).
+        /// Scores one signup per line of this JSON Lines file ("-" for standard input); a
+        /// refused line is answered with {"error":{...}} and the exit code is 1.
         #[arg(long, conflicts_with = "signup")]
         input: Option<PathBuf>,
         /// How many genres to return (overrides a "k" in the signup).
@@ -66,26 +68,24 @@ fn recommend(
     input: Option<PathBuf>,
     k: Option<usize>,
 ) -> Result<ExitCode, String> {
-    let with_k = |line: &str| -> Result<String, String> {
-        let Some(k) = k else {
-            return Ok(line.to_string());
-        };
-        // The request's own "k" is replaced, so the flag wins.
-        let mut value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
-        let object = value
-            .as_object_mut()
-            .ok_or("the signup must be a JSON object")?;
-        object.insert("k".into(), k.into());
-        Ok(value.to_string())
+    let with_k = |line: &str| -> String {
+        // The request's own "k" is replaced, so the flag wins; a line that is not a JSON
+        // object is passed on for recommend_json to refuse.
+        match (k, serde_json::from_str(line)) {
+            (Some(k), Ok(serde_json::Value::Object(mut object))) => {
+                object.insert("k".into(), k.into());
+                serde_json::Value::Object(object).to_string()
+            }
+            _ => line.to_string(),
+        }
     };
-    let answer = |line: &str| -> Result<String, String> {
-        let answer = recommend_json(&with_k(line)?).map_err(|e| e.to_string())?;
+    let answer = |line: &str| -> Result<String, SignupError> {
+        let answer = recommend_json(&with_k(line))?;
         Ok(serde_json::to_string(&answer).expect("an answer always serializes"))
     };
     match (signup, input) {
         (Some(signup), _) => {
-            println!("{}", answer(&signup)?);
+            println!("{}", answer(&signup).map_err(|e| e.to_string())?);
             Ok(ExitCode::SUCCESS)
         }
         (None, Some(path)) => {
@@ -103,13 +103,15 @@ fn recommend(
                 if line.trim().is_empty() {
                     continue;
                 }
-                match answer(&line) {
-                    Ok(json) => writeln!(out, "{json}").map_err(|e| e.to_string())?,
-                    Err(message) => {
-                        failed += 1;
-                        eprintln!("genrecast: {}:{}: {message}", path.display(), i + 1);
-                    }
-                }
+                // A refused line still gets an output line, so output line n answers
+                // input line n.
+                let json = answer(&line).unwrap_or_else(|e| {
+                    failed += 1;
+                    eprintln!("genrecast: {}:{}: {e}", path.display(), i + 1);
+                    let error = serde_json::json!({ "code": e.code(), "message": e.to_string() });
+                    serde_json::json!({ "error": error }).to_string()
+                });
+                writeln!(out, "{json}").map_err(|e| e.to_string())?;
             }
             out.flush().map_err(|e| e.to_string())?;
             Ok(if failed == 0 {

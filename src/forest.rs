@@ -1,8 +1,11 @@
 //! Scoring: a borrowed view of an ensemble and the walk from a feature row to raw scores.
 //!
-//! [`Forest`] borrows its arrays, so the same code scores a model compiled into the crate
-//! (static arrays written by `build.rs`) and one read at run time ([`crate::model::Model`]).
-//! Scoring does not allocate: the caller passes the output buffer.
+//! [`Forest`] is one type for a model read at run time ([`crate::model::Model`]), whose
+//! borrowed trees it walks, and for the model compiled into the crate by `build.rs`, whose
+//! `compiled` function (nested branches, one function per tree, see [`crate::codegen`])
+//! scores it. Both use the same decision helpers ([`input`], [`category_in`]) and give the
+//! same bits; the property test checks it. Scoring does not allocate: the caller passes the
+//! output buffer.
 
 use crate::model::{Child, MissingType, Model, Node, Objective, Split};
 use core::fmt;
@@ -21,8 +24,17 @@ pub struct Forest<'a> {
     pub objective: Objective,
     /// Random-forest mode: predictions are averaged over iterations before the transform.
     pub average_output: bool,
+    /// The number of boosting iterations (trees per output).
+    pub num_iterations: usize,
+    /// The trees to walk; empty when `compiled` scores the forest.
     pub trees: &'a [TreeRef<'a>],
+    /// Generated code that writes the raw scores of a row of checked length into `out`,
+    /// as walking the trees would; `None` for a model read at run time.
+    pub compiled: Option<RawScoresFn>,
 }
+
+/// Generated code that writes a row's raw scores (see [`Forest::compiled`]).
+pub type RawScoresFn = fn(&[f64], &mut [f64]);
 
 /// A borrowed tree; see [`crate::model::Tree`] for the meaning of each array.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +90,10 @@ impl<'a> Forest<'a> {
     /// `num_tree_per_iteration` long.
     pub fn raw_scores(&self, features: &[f64], out: &mut [f64]) -> Result<(), ScoreError> {
         self.check(features, out)?;
+        if let Some(raw_scores) = self.compiled {
+            raw_scores(features, out);
+            return Ok(());
+        }
         out.fill(0.0);
         // Tree t belongs to output t % k; adding in file order keeps LightGBM's sum order.
         for trees in self.trees.chunks(self.num_tree_per_iteration) {
@@ -97,7 +113,7 @@ impl<'a> Forest<'a> {
     pub fn predict(&self, features: &[f64], out: &mut [f64]) -> Result<(), ScoreError> {
         self.raw_scores(features, out)?;
         if self.average_output {
-            let iterations = (self.trees.len() / self.num_tree_per_iteration) as f64;
+            let iterations = self.num_iterations as f64;
             for x in out.iter_mut() {
                 *x /= iterations;
             }
@@ -157,23 +173,30 @@ impl TreeRef<'_> {
     /// LightGBM's `CategoricalDecision`: NaN and negative categories go right; others go
     /// left iff their bit is set in the node's bitset block.
     fn category_goes_left(&self, x: f64, cat_idx: u32) -> bool {
-        if x.is_nan() || x <= -1.0 || x >= 2_147_483_648.0 {
-            // C++'s int cast of a value >= 2^31 is undefined; on x86 it is negative.
-            return false;
-        }
-        // Truncation toward zero, as C++'s `static_cast<int>`.
-        let category = x as u32;
         let start = self.cat_boundaries[cat_idx as usize] as usize;
         let end = self.cat_boundaries[cat_idx as usize + 1] as usize;
-        let word = (category / 32) as usize;
-        word < end - start && (self.cat_threshold[start + word] >> (category % 32)) & 1 == 1
+        category_in(x, &self.cat_threshold[start..end])
     }
+}
+
+/// LightGBM's `CategoricalDecision` for a filtered input and one node's bitset block: NaN,
+/// negative categories and categories past the block are not in the set.
+#[inline]
+pub fn category_in(x: f64, bitset: &[u32]) -> bool {
+    if x.is_nan() || x <= -1.0 || x >= 2_147_483_648.0 {
+        // C++'s int cast of a value >= 2^31 is undefined; on x86 it is negative.
+        return false;
+    }
+    // Truncation toward zero, as C++'s `static_cast<int>`.
+    let category = x as u32;
+    let word = (category / 32) as usize;
+    word < bitset.len() && (bitset[word] >> (category % 32)) & 1 == 1
 }
 
 impl LinearRef<'_> {
     /// `leaf_const + sum(coeff * x)` in file order, or `None` when a term's feature is NaN
     /// (LightGBM then falls back to the leaf's constant `leaf_value`).
-    fn output(&self, leaf: usize, features: &[f64]) -> Option<f64> {
+    pub fn output(&self, leaf: usize, features: &[f64]) -> Option<f64> {
         let range = self.leaf_offsets[leaf] as usize..self.leaf_offsets[leaf + 1] as usize;
         let mut sum = self.leaf_const[leaf];
         for (&feature, &coeff) in self.leaf_features[range.clone()]
@@ -193,7 +216,7 @@ impl LinearRef<'_> {
 /// LightGBM reads dense input through a filter that turns every value with magnitude at
 /// most `kZeroThreshold` (including -0.0) into exactly 0.0.
 #[inline]
-fn input(x: f64) -> f64 {
+pub fn input(x: f64) -> f64 {
     if x.abs() > ZERO_THRESHOLD || x.is_nan() {
         x
     } else {
@@ -253,7 +276,9 @@ impl Model {
             num_tree_per_iteration: self.num_tree_per_iteration,
             objective: self.objective,
             average_output: self.average_output,
+            num_iterations: self.num_iterations(),
             trees,
+            compiled: None,
         }
     }
 }

@@ -3,7 +3,8 @@
 //! Reads the model named by `GENRECAST_MODEL` (default `model/model.txt`) and the signup
 //! schema beside it (`GENRECAST_SCHEMA`, default `schema.json` in the model's directory),
 //! and writes `$OUT_DIR/forest.rs` (the ensemble as static tables) and
-//! `$OUT_DIR/signup_schema.rs` (the fields, classes and model version). A model the parser
+//! `$OUT_DIR/signup_schema.rs` (the fields, classes and model version), and copies the
+//! `metrics.json` beside the model (or `null`). A model the parser
 //! rejects stops the build with the line and the reason.
 
 #[allow(dead_code)]
@@ -62,6 +63,14 @@ fn main() {
     let schema_source = schema_source(&schema, &model, &version)
         .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
     write(&out_dir.join("signup_schema.rs"), &schema_source);
+
+    // The training metrics beside the model, for the npm package's `modelInfo()`.
+    let metrics_path = model_path.with_file_name("metrics.json");
+    println!("cargo:rerun-if-changed={}", metrics_path.display());
+    let metrics = std::fs::read_to_string(&metrics_path).unwrap_or_else(|_| "null".into());
+    serde_json::from_str::<Value>(&metrics)
+        .unwrap_or_else(|e| panic!("{}: invalid JSON: {e}", metrics_path.display()));
+    write(&out_dir.join("metrics.json"), &metrics);
 
     // With the `corpus` feature, every model of the parity corpus is compiled in as well.
     if std::env::var_os("CARGO_FEATURE_CORPUS").is_some() {

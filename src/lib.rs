@@ -35,6 +35,10 @@ pub mod signup;
 #[cfg(all(feature = "worker", target_arch = "wasm32"))]
 mod worker;
 
+/// The JavaScript API of the npm package (`recommend`, `genres`, `fields`, `modelInfo`).
+#[cfg(all(feature = "wasm", target_arch = "wasm32"))]
+pub mod wasm;
+
 /// Every model of the parity corpus (`tests/corpus/*/model.txt`), compiled in by `build.rs`.
 #[cfg(feature = "corpus")]
 pub mod corpus {
@@ -51,4 +55,8 @@ pub mod compiled {
     }
     pub use forest::{FEATURE_NAMES, FOREST, NUM_FEATURE, NUM_OUTPUT, NUM_TREES};
     pub use signup_schema::{MODEL_VERSION, SCHEMA};
+
+    /// The training metrics (`metrics.json` beside the model, as written by
+    /// `model/train.py`), or `null` when the model came without them.
+    pub const METRICS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/metrics.json"));
 }

@@ -8,13 +8,14 @@ use crate::schema::FieldKind;
 use crate::signup::{features_from_json, SignupError};
 use crate::top_k::top_k;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// How many genres an answer holds when the request does not say.
 pub const DEFAULT_K: usize = 3;
 
 /// One recommended genre and the model's probability that it is the user's favourite.
 #[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
 pub struct GenreScore {
     pub genre: &'static str,
     pub probability: f64,
@@ -43,6 +44,15 @@ pub fn recommend_json(body: &str) -> Result<Recommendation, SignupError> {
             "the request body must be a JSON object".into(),
         )
     })?;
+    recommend_object(request)
+}
+
+/// Answers a request already parsed into a JSON object, as [`recommend_json`] does.
+///
+/// # Errors
+///
+/// As [`recommend_json`], less `invalid_json`.
+pub fn recommend_object(request: &Map<String, Value>) -> Result<Recommendation, SignupError> {
     let k = match request.get("k") {
         None | Some(Value::Null) => DEFAULT_K,
         Some(v) => {
@@ -82,29 +92,85 @@ pub fn recommend(features: &[f64; NUM_FEATURE], k: usize) -> Recommendation {
     }
 }
 
-/// What the compiled model takes and answers, for clients building a signup form:
-/// `{"genres": [...], "fields": [{"name", "kind", "required", ...}], "model": "<version>"}`.
-pub fn describe() -> Value {
-    let fields: Vec<Value> = SCHEMA
+/// One field of a signup as clients see it: its name, kind and accepted values.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[cfg_attr(feature = "wasm", derive(tsify::Tsify))]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FieldDescription {
+    /// A number within `min..=max`.
+    Number {
+        name: &'static str,
+        required: bool,
+        min: f64,
+        max: f64,
+    },
+    /// One entry of `vocabulary`.
+    Category {
+        name: &'static str,
+        required: bool,
+        vocabulary: &'static [&'static str],
+    },
+    /// A list of entries of `vocabulary`.
+    MultiHot {
+        name: &'static str,
+        required: bool,
+        vocabulary: &'static [&'static str],
+    },
+}
+
+/// The signup fields of the compiled model, in schema order.
+pub fn field_descriptions() -> Vec<FieldDescription> {
+    SCHEMA
         .fields
         .iter()
         .map(|field| {
-            let mut description = serde_json::json!({
-                "name": field.name,
-                "kind": field.kind.name(),
-                "required": field.required,
-            });
+            let (name, required) = (field.name, field.required);
             match field.kind {
-                FieldKind::Number { min, max, .. } => {
-                    description["min"] = min.into();
-                    description["max"] = max.into();
-                }
-                FieldKind::Category { vocabulary, .. } | FieldKind::MultiHot { vocabulary, .. } => {
-                    description["vocabulary"] = vocabulary.into();
-                }
+                FieldKind::Number { min, max, .. } => FieldDescription::Number {
+                    name,
+                    required,
+                    min,
+                    max,
+                },
+                FieldKind::Category { vocabulary, .. } => FieldDescription::Category {
+                    name,
+                    required,
+                    vocabulary,
+                },
+                FieldKind::MultiHot { vocabulary, .. } => FieldDescription::MultiHot {
+                    name,
+                    required,
+                    vocabulary,
+                },
             }
-            description
         })
-        .collect();
+        .collect()
+}
+
+/// What the compiled model takes and answers, for clients building a signup form:
+/// `{"genres": [...], "fields": [{"name", "kind", "required", ...}], "model": "<version>"}`.
+pub fn describe() -> Value {
+    let fields = field_descriptions();
     serde_json::json!({ "genres": SCHEMA.classes, "fields": fields, "model": MODEL_VERSION })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn describes_each_field_with_its_kind_and_values() {
+        let description = describe();
+        let fields = description["fields"].as_array().unwrap();
+        let age = serde_json::json!(
+            {"kind": "number", "name": "age", "required": false, "min": 0.0, "max": 120.0}
+        );
+        assert_eq!(fields[0], age);
+        assert_eq!(fields[1]["kind"], "category");
+        assert_eq!(fields[1]["vocabulary"][4], "Spotify");
+        assert_eq!(fields[2]["kind"], "multi_hot");
+        assert_eq!(fields[2]["vocabulary"].as_array().unwrap().len(), 16);
+        assert_eq!(description["genres"].as_array().unwrap().len(), 16);
+        assert_eq!(description["model"], MODEL_VERSION);
+    }
 }

@@ -1,5 +1,5 @@
-"""Turn the harness's JSON results into bench/RESULTS.md: one table per model, the goals
-of issue 5 as ratios from this run, and the machine and versions."""
+"""Turn the harness's JSON results into bench/RESULTS.md: one table per model, the speed
+and size goals as ratios from this run, and the machine and versions."""
 
 from __future__ import annotations
 
@@ -214,6 +214,7 @@ def goal_figures(model: str, native: dict, wasm: dict, rows: list) -> dict:
     return {
         "model": model,
         "native": native.get("single_ns"),
+        "native_batch": native.get("batch_rows_per_s"),
         "wasm": wasm.get("single_ns"),
         "wasm_gzip": wasm.get("artifact_gzip"),
         "fastest_web": fastest_web,
@@ -223,7 +224,7 @@ def goal_figures(model: str, native: dict, wasm: dict, rows: list) -> dict:
 
 
 def goal_lines(goals: list, corpus: dict) -> list:
-    lines = ["## Goals of issue 5, from this run", "",
+    lines = ["## Goals, from this run", "",
              "| goal | model | figure | met |", "|---|---|---|---|"]
     for g in goals:
         web = g["fastest_web"]
@@ -239,11 +240,19 @@ def goal_lines(goals: list, corpus: dict) -> list:
                          f"{g['model']} | no agreeing wasm/JS peer | n/a |")
         for peer in ("lleaves", "tl2cgen"):
             p = g[peer]
+            right = "" if p.get("status") == "ok" else " (peer disagrees)"
             if p.get("single_ns") and g["native"]:
                 x = p["single_ns"] / g["native"]
-                right = "" if p.get("status") == "ok" else " (peer disagrees)"
                 lines.append(
-                    f"| native single no slower than {peer} | {g['model']} | "
+                    f"| native single no slower than {peer} (called from Python) | "
+                    f"{g['model']} | {x:.2f}x{right} | {'yes' if x >= 1 else 'no'} |"
+                )
+            # The batch spreads the Python call over 10,000 rows, so it compares the
+            # generated code itself.
+            if p.get("batch_rows_per_s") and g["native_batch"]:
+                x = g["native_batch"] / p["batch_rows_per_s"]
+                lines.append(
+                    f"| native batch no slower than {peer} | {g['model']} | "
                     f"{x:.2f}x{right} | {'yes' if x >= 1 else 'no'} |"
                 )
     sizes = {g["model"]: g["wasm_gzip"] for g in goals}

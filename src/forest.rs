@@ -193,6 +193,21 @@ pub fn category_in(x: f64, bitset: &[u32]) -> bool {
     word < bitset.len() && (bitset[word] >> (category % 32)) & 1 == 1
 }
 
+/// For the bitvector traversal of compiled trees: all ones when the row goes left (nothing
+/// is ruled out), else `if_right` (the node's left-subtree leaves cleared). Branch-free.
+#[inline(always)]
+pub fn exit_mask(goes_left: bool, if_right: u64) -> u64 {
+    if_right | (goes_left as u64).wrapping_neg()
+}
+
+/// The exit leaf of a bitvector traversal: the lowest bit still set. The leaf the row
+/// reaches is never cleared, so the clamp to `num_leaves - 1` never changes the answer; it
+/// only spares the bounds check.
+#[inline(always)]
+pub fn first_exit(exits: u64, num_leaves: usize) -> usize {
+    (exits.trailing_zeros() as usize).min(num_leaves - 1)
+}
+
 impl LinearRef<'_> {
     /// `leaf_const + sum(coeff * x)` in file order, or `None` when a term's feature is NaN
     /// (LightGBM then falls back to the leaf's constant `leaf_value`).

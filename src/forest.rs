@@ -183,14 +183,22 @@ impl TreeRef<'_> {
 /// negative categories and categories past the block are not in the set.
 #[inline]
 pub fn category_in(x: f64, bitset: &[u32]) -> bool {
+    category(x).is_some_and(|c| {
+        let word = (c / 32) as usize;
+        word < bitset.len() && (bitset[word] >> (c % 32)) & 1 == 1
+    })
+}
+
+/// The category LightGBM reads from a filtered input, or `None` for NaN and negative
+/// categories, which are in no set.
+#[inline]
+pub fn category(x: f64) -> Option<u32> {
     if x.is_nan() || x <= -1.0 || x >= 2_147_483_648.0 {
         // C++'s int cast of a value >= 2^31 is undefined; on x86 it is negative.
-        return false;
+        return None;
     }
     // Truncation toward zero, as C++'s `static_cast<int>`.
-    let category = x as u32;
-    let word = (category / 32) as usize;
-    word < bitset.len() && (bitset[word] >> (category % 32)) & 1 == 1
+    Some(x as u32)
 }
 
 /// For the bitvector traversal of compiled trees: all ones when the row goes left (nothing
@@ -241,7 +249,7 @@ pub fn input(x: f64) -> f64 {
 
 /// LightGBM's `NumericalDecision`, for a filtered input.
 #[inline]
-fn numerical_goes_left(
+pub fn numerical_goes_left(
     x: f64,
     threshold: f64,
     missing_type: MissingType,

@@ -24,6 +24,7 @@
 pub mod codegen;
 pub mod forest;
 pub mod model;
+pub mod quickscorer;
 pub mod schema;
 pub mod top_k;
 

@@ -261,14 +261,27 @@ fn json_dump_scores_like_the_text_model() {
 #[test]
 fn compiled_path_matches_lightgbm() {
     let names = model_names();
-    let compiled: Vec<&str> = genrecast::corpus::MODELS.iter().map(|(n, _)| *n).collect();
+    let compiled: Vec<&str> = genrecast::corpus::MODELS
+        .iter()
+        .filter(|(_, layout, _)| *layout == "tree_functions")
+        .map(|(n, _, _)| *n)
+        .collect();
     assert_eq!(
         compiled, names,
         "compiled models and manifest.json disagree"
     );
+    let quickscorer = genrecast::corpus::MODELS
+        .iter()
+        .filter(|(_, layout, _)| *layout == "quickscorer")
+        .count();
+    // Every model but the linear ones and those with trees over 64 leaves.
+    assert!(
+        quickscorer >= 40,
+        "only {quickscorer} models laid out for QuickScorer"
+    );
     let mut tally = Tally::default();
-    for (name, forest) in genrecast::corpus::MODELS {
-        tally.check("compiled", &load(name), forest);
+    for (name, layout, forest) in genrecast::corpus::MODELS {
+        tally.check(&format!("compiled ({layout})"), &load(name), forest);
     }
     tally.assert_clean("compiled");
 }

@@ -84,3 +84,53 @@ proptest! {
         prop_assert_eq!(compiled_out.map(f64::to_bits), run_time_out.map(f64::to_bits));
     }
 }
+
+/// The corpus models, read at run time, with their compiled forms in every layout.
+#[cfg(feature = "corpus")]
+fn corpus() -> &'static [(Model, Vec<genrecast::forest::Forest<'static>>)] {
+    static CORPUS: OnceLock<Vec<(Model, Vec<genrecast::forest::Forest<'static>>)>> =
+        OnceLock::new();
+    CORPUS.get_or_init(|| {
+        let mut models: Vec<(&str, Model, Vec<_>)> = vec![];
+        for (name, _, forest) in genrecast::corpus::MODELS {
+            if models.last().is_none_or(|(last, _, _)| last != name) {
+                let path = format!(
+                    "{}/tests/corpus/{name}/model.txt",
+                    env!("CARGO_MANIFEST_DIR")
+                );
+                let text = std::fs::read_to_string(&path).expect("a corpus model");
+                models.push((name, Model::from_text(&text).expect("it parses"), vec![]));
+            }
+            models.last_mut().expect("pushed").2.push(*forest);
+        }
+        models
+            .into_iter()
+            .map(|(_, model, forests)| (model, forests))
+            .collect()
+    })
+}
+
+#[cfg(feature = "corpus")]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Every layout of every corpus model scores random rows as the run-time walk does.
+    #[test]
+    fn corpus_layouts_and_run_time_scores_are_identical(
+        pick in any::<prop::sample::Index>(),
+        values in prop::collection::vec(feature_value(), 64),
+    ) {
+        let (model, forests) = &corpus()[pick.index(corpus().len())];
+        let row: Vec<f64> = (0..model.num_feature).map(|i| values[i % values.len()]).collect();
+        let trees = model.tree_refs();
+        let run_time = model.forest(&trees);
+        let mut want = vec![0.0; model.num_tree_per_iteration];
+        run_time.raw_scores(&row, &mut want).unwrap();
+        for forest in forests {
+            let mut got = vec![0.0; model.num_tree_per_iteration];
+            forest.raw_scores(&row, &mut got).unwrap();
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&got), bits(&want));
+        }
+    }
+}

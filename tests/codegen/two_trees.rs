@@ -3,6 +3,8 @@
 use crate::forest::{category_in, exit_mask, first_exit, input, Forest, LinearRef};
 #[allow(unused_imports)]
 use crate::model::Objective;
+#[allow(unused_imports)]
+use crate::quickscorer::{QuickScorer, ZeroMissingNode};
 
 /// The length of an input row.
 pub const NUM_FEATURE: usize = 3;

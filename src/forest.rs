@@ -2,10 +2,10 @@
 //!
 //! [`Forest`] is one type for a model read at run time ([`crate::model::Model`]), whose
 //! borrowed trees it walks, and for the model compiled into the crate by `build.rs`, whose
-//! `compiled` function (nested branches, one function per tree, see [`crate::codegen`])
-//! scores it. Both use the same decision helpers ([`input`], [`category_in`]) and give the
-//! same bits; the property test checks it. Scoring does not allocate: the caller passes the
-//! output buffer.
+//! `compiled` function (one function per tree, or QuickScorer tables, see
+//! [`crate::codegen`]) scores it. Both use the same decision helpers ([`input`],
+//! [`category_in`]) and give the same bits; the corpus and property tests check it. Scoring
+//! does not allocate: the caller passes the output buffer.
 
 use crate::model::{Child, MissingType, Model, Node, Objective, Split};
 use core::fmt;

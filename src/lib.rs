@@ -2,9 +2,11 @@
 //! compiled into Rust.
 //!
 //! `build.rs` compiles the model named by `GENRECAST_MODEL` (default `model/model.txt`)
-//! into static tables; [`compiled::FOREST`] scores them with no allocation and no
-//! dependency, on any target including `wasm32-unknown-unknown`. The same traversal
-//! scores a model read at run time with [`model::Model::from_text`].
+//! into Rust (one function per tree, or tables for [`quickscorer`] when the model is large);
+//! [`compiled::FOREST`] scores it with no allocation and no dependency, on any target
+//! including `wasm32-unknown-unknown`. A model read at run time with
+//! [`model::Model::from_text`] is scored by walking its trees, with the same decision
+//! functions and the same bits.
 //!
 //! ```
 //! use genrecast::compiled;

@@ -100,11 +100,8 @@ fn recommend(
             let mut failed = 0;
             for (i, line) in reader.lines().enumerate() {
                 let line = line.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                // A refused line still gets an output line, so output line n answers
-                // input line n.
+                // A refused line (a blank one too) still gets an output line, so output
+                // line n answers input line n.
                 let json = answer(&line).unwrap_or_else(|e| {
                     failed += 1;
                     eprintln!("genrecast: {}:{}: {e}", path.display(), i + 1);
@@ -127,7 +124,13 @@ fn recommend(
 fn predict(model_path: &PathBuf, raw: bool, input: &PathBuf) -> Result<ExitCode, String> {
     let text = std::fs::read_to_string(model_path)
         .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
-    let model = Model::from_text(&text).map_err(|e| format!("{}: {e}", model_path.display()))?;
+    // `save_model` writes text starting with `tree`; `dump_model()` JSON starts with `{`.
+    let model = if text.trim_start().starts_with('{') {
+        Model::from_json(&text)
+    } else {
+        Model::from_text(&text)
+    }
+    .map_err(|e| format!("{}: {e}", model_path.display()))?;
     let trees = model.tree_refs();
     let forest: Forest = model.forest(&trees);
 
@@ -135,15 +138,30 @@ fn predict(model_path: &PathBuf, raw: bool, input: &PathBuf) -> Result<ExitCode,
         .has_headers(true)
         .from_path(input)
         .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
-    let columns = reader
+    let header = reader
         .headers()
-        .map_err(|e| format!("{}: {e}", input.display()))?
-        .len();
+        .map_err(|e| format!("{}: {e}", input.display()))?;
+    let columns = header.len();
     if columns != model.num_feature {
         let n = model.num_feature;
         return Err(format!(
             "{}: the header has {columns} columns, the model takes {n} features",
             input.display()
+        ));
+    }
+    // Columns in another order would score without complaint and be wrong.
+    let misnamed = header
+        .iter()
+        .zip(&model.feature_names)
+        .position(|(column, feature)| column.trim() != feature);
+    if let Some(j) = misnamed {
+        return Err(format!(
+            "{}: line 1, column {}: expected feature {:?}, found {:?} (the columns are the \
+             model's features, in its order)",
+            input.display(),
+            j + 1,
+            model.feature_names[j],
+            &header[j]
         ));
     }
     let mut row = vec![0.0; model.num_feature];

@@ -214,18 +214,19 @@ fn parse_header(header: &[Entry], average_output: bool) -> Result<Model, ParseEr
                 "max_feature_idx too large".into(),
             )
         })?;
-    let feature_names: Vec<String> = match get("feature_names") {
-        Some(e) => {
-            let names: Vec<String> = e.value.split_whitespace().map(str::to_string).collect();
-            if names.len() != num_feature {
-                let n = names.len();
-                let message = format!("expected {num_feature} feature_names, found {n}");
-                return Err(err(e.line, None, message));
-            }
-            names
-        }
-        None => (0..num_feature).map(|i| format!("Column_{i}")).collect(),
-    };
+    // LightGBM refuses a file without feature_names; requiring one name per feature also
+    // bounds the feature count by the file's size, whatever max_feature_idx claims.
+    let feature_names_entry = required("feature_names")?;
+    let feature_names: Vec<String> = feature_names_entry
+        .value
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    if feature_names.len() != num_feature {
+        let n = feature_names.len();
+        let message = format!("expected {num_feature} feature_names, found {n}");
+        return Err(err(feature_names_entry.line, None, message));
+    }
     let objective = match get("objective") {
         Some(e) => {
             check_objective_classes(e.value, num_class).map_err(|m| err(e.line, None, m))?;
@@ -675,6 +676,24 @@ mod tests {
         );
         let e = Model::from_text(&text).unwrap_err();
         assert!(e.to_string().contains("unknown tree key mystery"), "{e}");
+    }
+
+    #[test]
+    fn rejects_missing_feature_names_whatever_max_feature_idx_claims() {
+        for max_feature_idx in ["1", "4000000000", "18446744073709551614"] {
+            let text = TWO_TREES.replace("feature_names=a b\n", "").replace(
+                "max_feature_idx=1",
+                &format!("max_feature_idx={max_feature_idx}"),
+            );
+            let e = Model::from_text(&text).unwrap_err();
+            assert_eq!(e.to_string(), "missing header key feature_names");
+        }
+        let text = TWO_TREES.replace("max_feature_idx=1", "max_feature_idx=4000000000");
+        let e = Model::from_text(&text).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 8: expected 4000000001 feature_names, found 2"
+        );
     }
 
     /// A v4 model over two features with one tree whose key=value lines are `tree`.

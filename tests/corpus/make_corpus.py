@@ -313,10 +313,11 @@ class Corpus:
         in_memory = booster.predict(rows, raw_score=True, num_threads=1)
         if not np.array_equal(np.asarray(in_memory), np.asarray(raw), equal_nan=True):
             raise ValueError(f"{name}: reloaded model predicts differently")
-        self.record(name, covers, reloaded, rows, raw, pred)
+        # Before record(), which notes in the manifest whether model.json exists.
         if dump_json:
             dumped = reloaded.dump_model()
             (directory / "model.json").write_text(json.dumps(dumped) + "\n")
+        self.record(name, covers, reloaded, rows, raw, pred)
         return reloaded
 
     def record(

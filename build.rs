@@ -3,7 +3,8 @@
 //! Reads the model named by `GENRECAST_MODEL` (default `model/model.txt`) and the signup
 //! schema beside it (`GENRECAST_SCHEMA`, default `schema.json` in the model's directory),
 //! and writes `$OUT_DIR/forest.rs` (the ensemble as static tables) and
-//! `$OUT_DIR/signup_schema.rs` (the fields, classes and model version), and copies the
+//! `$OUT_DIR/signup_schema.rs` (the fields, classes and model version) with the TypeScript
+//! `Signup` interface that matches it (`$OUT_DIR/signup.d.ts`), and copies the
 //! `metrics.json` beside the model (or `null`). A model the parser
 //! rejects stops the build with the line and the reason.
 
@@ -63,6 +64,8 @@ fn main() {
     let schema_source = schema_source(&schema, &model, &version)
         .unwrap_or_else(|e| panic!("{}: {e}", schema_path.display()));
     write(&out_dir.join("signup_schema.rs"), &schema_source);
+    // The npm package's `Signup` type follows the schema, so another model needs no new code.
+    write(&out_dir.join("signup.d.ts"), &signup_typescript(&schema));
 
     // The training metrics beside the model, for the npm package's `modelInfo()`.
     let metrics_path = model_path.with_file_name("metrics.json");
@@ -207,4 +210,62 @@ fn schema_source(schema: &Value, model: &model::Model, version: &str) -> Result<
          pub static SCHEMA: Schema<'static> = Schema {{\n    fields: &[\n{fields}    ],\n    \
          classes: &{classes:?},\n}};\n"
     ))
+}
+
+/// The TypeScript declaration of a signup for the schema's fields (already checked by
+/// [`schema_source`]), with each field's accepted values in its comment.
+fn signup_typescript(schema: &Value) -> String {
+    let quoted = |values: &Value| -> String {
+        let values: Vec<String> = values
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| format!("{:?}", v.as_str().unwrap_or_default()))
+            .collect();
+        values.join(", ")
+    };
+    let mut members = String::new();
+    for field in schema["fields"].as_array().into_iter().flatten() {
+        let name = field["name"].as_str().unwrap_or_default();
+        let (doc, ty) = match field["kind"].as_str() {
+            Some("number") => {
+                let range = match (field["min"].as_f64(), field["max"].as_f64()) {
+                    (Some(min), Some(max)) => format!(" from {min} to {max}"),
+                    (Some(min), None) => format!(" of at least {min}"),
+                    (None, Some(max)) => format!(" of at most {max}"),
+                    (None, None) => String::new(),
+                };
+                (format!("A finite number{range}."), "number")
+            }
+            Some("category") => {
+                let values = quoted(&field["vocabulary"]);
+                (format!("One of {values} (any case)."), "string")
+            }
+            _ => {
+                let values = quoted(&field["vocabulary"]);
+                (
+                    format!("Any of {values} (any case; repeats count once)."),
+                    "string[]",
+                )
+            }
+        };
+        let identifier = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        let key = if identifier {
+            name.to_string()
+        } else {
+            format!("{name:?}")
+        };
+        let member = if field["required"].as_bool().unwrap_or(false) {
+            format!("{key}: {ty}")
+        } else {
+            format!("{key}?: {ty} | null")
+        };
+        members.push_str(&format!("    /** {doc} */\n    {member};\n"));
+    }
+    format!(
+        "/**\n * A signup, with the fields of the compiled model's schema.json. A field that is not\n \
+         * required may be left out (or `null`); `fields()` describes each one.\n */\n\
+         export interface Signup {{\n{members}}}\n"
+    )
 }

@@ -39,10 +39,7 @@ pub fn recommend_json(body: &str) -> Result<Recommendation, SignupError> {
     let value: Value = serde_json::from_str(body)
         .map_err(|e| SignupError::new("invalid_json", format!("invalid JSON: {e}")))?;
     let request = value.as_object().ok_or_else(|| {
-        SignupError::new(
-            "invalid_json",
-            "the request body must be a JSON object".into(),
-        )
+        SignupError::new("invalid_json", "the signup must be a JSON object".into())
     })?;
     recommend_object(request)
 }

@@ -9,6 +9,7 @@
 
 use crate::compiled::MODEL_VERSION;
 use crate::recommend::{describe, recommend_json};
+use futures_util::StreamExt;
 use serde_json::json;
 use worker::{console_error, event, Context, Env, Request, Response, Result};
 
@@ -105,11 +106,21 @@ async fn read_json_body(req: &mut Request) -> std::result::Result<String, Refusa
     {
         return Err(too_large());
     }
-    let bytes = req
-        .bytes()
-        .await
-        .map_err(|_| Refusal::new(400, "invalid_body", "the request body could not be read"))?;
-    if bytes.len() > MAX_BODY_BYTES {
+    // A chunked body declares no length: read it chunk by chunk and keep at most the limit,
+    // so that a huge body never has to fit in the isolate's memory. The rest is read and
+    // dropped: a body left unread stalled the connection under `wrangler dev`.
+    let unreadable = || Refusal::new(400, "invalid_body", "the request body could not be read");
+    let mut stream = req.stream().map_err(|_| unreadable())?;
+    let mut bytes = Vec::new();
+    let mut too_long = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| unreadable())?;
+        too_long = too_long || bytes.len() + chunk.len() > MAX_BODY_BYTES;
+        if !too_long {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if too_long {
         return Err(too_large());
     }
     String::from_utf8(bytes)

@@ -58,8 +58,28 @@ function goldenRows() {
 }
 
 function post(body, headers = { "content-type": "application/json" }) {
-  const payload = typeof body === "string" ? body : JSON.stringify(body);
+  const raw = typeof body === "string" || body instanceof Uint8Array;
+  const payload = raw ? body : JSON.stringify(body);
   return fetch(`${BASE}/v1/recommend`, { method: "POST", headers, body: payload });
+}
+
+// A body sent as a stream goes out chunked, with no content-length to refuse it by.
+function postChunked(bytes) {
+  const chunk = new TextEncoder().encode(" ".repeat(4096));
+  let sent = 0;
+  const body = new ReadableStream({
+    pull(controller) {
+      if (sent >= bytes) return controller.close();
+      controller.enqueue(chunk);
+      sent += chunk.length;
+    },
+  });
+  return fetch(`${BASE}/v1/recommend`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    duplex: "half",
+  });
 }
 
 test("health names the model version", async () => {
@@ -104,6 +124,17 @@ test("every golden signup gets LightGBM's top three and probabilities", async ()
 });
 
 
+test("the signup page and its scorer are served beside the API", async () => {
+  const page = await fetch(`${BASE}/`);
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+  assert.match(await page.text(), /<form/);
+  const wasm = await fetch(`${BASE}/pkg/genrecast_bg.wasm`);
+  assert.equal(wasm.status, 200);
+  const bytes = new Uint8Array(await wasm.arrayBuffer());
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]);
+});
+
 test("k asks for more genres", async () => {
   const answer = await (await post({ genres: ["rock"], k: 5 })).json();
   assert.equal(answer.genres.length, 5);
@@ -128,8 +159,10 @@ const BAD_REQUESTS = [
   ["GET on recommend", () => fetch(`${BASE}/v1/recommend`), 405, "method_not_allowed"],
   ["POST on health", () => fetch(`${BASE}/health`, { method: "POST" }), 405, "method_not_allowed"],
   ["a body over 16 KiB", () => post(" ".repeat(17 * 1024)), 413, "payload_too_large"],
+  ["a chunked body over 16 KiB", () => postChunked(1024 * 1024), 413, "payload_too_large"],
   ["text/plain", () => post("{}", { "content-type": "text/plain" }), 415, "unsupported_media_type"],
-  ["no content type", () => post("{}", {}), 415, "unsupported_media_type"],
+  // fetch labels a string body text/plain by itself; bytes go out with no content type.
+  ["no content type", () => post(new TextEncoder().encode("{}"), {}), 415, "unsupported_media_type"],
 ];
 
 for (const [name, send, status, code] of BAD_REQUESTS) {

@@ -13,6 +13,7 @@ import argparse
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import lightgbm as lgb
@@ -70,8 +71,11 @@ def main() -> None:
         return only is None or name in only
 
     rng = np.random.default_rng(args.seed)
-    if wanted("default"):
+    # default_numeric reuses the default model's rows.
+    if wanted("default") or not (args.out / "default" / "rows.f64").exists():
         write_default(args.out / "default", rng)
+    if wanted("default_numeric"):
+        write_default_numeric(args.out / "default_numeric", args.seed)
     if wanted(MULTICLASS["name"]):
         write_trained(args.out, MULTICLASS, args.seed, multiclass_data)
     if wanted(REGRESSION["name"]):
@@ -96,6 +100,44 @@ def write_default(out: Path, rng: np.random.Generator) -> None:
     genres = (rng.random((n, 16)) < 0.3).astype(float)
     rows = np.vstack([golden, np.column_stack([age, service, genres])])
     finish(out, booster, add_edges(rows, booster, rng), "genrecast's model/model.txt")
+
+
+def write_default_numeric(out: Path, seed: int) -> None:
+    """The default model's data and parameters with `service` as a plain number.
+
+    m2cgen cannot export categorical splits and ONNX converts them differently, so neither
+    can score the default model; on this twin of the same shape (16 classes, 30 rounds of
+    3-leaf trees) they can, and the wasm/JS peers get a figure on small trees.
+    """
+    sys.path.insert(0, str(ROOT / "model"))
+    import train
+
+    stamp = json.dumps({"default_numeric": train.LGB_PARAMS, "seed": seed}, sort_keys=True)
+    if (out / "stamp.json").exists() and (out / "stamp.json").read_text() == stamp:
+        print("models: default_numeric is up to date")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    frame = train.load_survey(train.DEFAULT_DATA)
+    services = train.service_vocabulary(frame)
+    x = train.feature_matrix(train.signups(frame, train.DEFAULT_TICK_LEVEL), services)
+    dataset = lgb.Dataset(
+        x, label=train.targets(frame), feature_name=list(train.FEATURES), categorical_feature=[]
+    )
+    params = {**train.LGB_PARAMS, "seed": train.DEFAULT_SEED}
+    booster = lgb.train(params, dataset, num_boost_round=train.NUM_BOOST_ROUND)
+    booster.save_model(str(out / "model.txt"))
+    booster = lgb.Booster(model_file=str(out / "model.txt"))
+    schema = {
+        "fields": [{"name": n, "kind": "number", "feature": n} for n in booster.feature_name()],
+        "classes": [f"output_{k}" for k in range(booster.num_model_per_iteration())],
+    }
+    (out / "schema.json").write_text(json.dumps(schema, indent=1) + "\n")
+    # The default benchmark's rows (golden signups, random signups, edge values) fit here too.
+    rng = np.random.default_rng(seed)
+    rows = np.fromfile(out.parent / "default" / "rows.f64", "<f8").reshape(-1, x.shape[1])
+    about = "the default model's data and parameters, service as a number (for m2cgen)"
+    finish(out, booster, add_edges(rows, booster, rng), about)
+    (out / "stamp.json").write_text(stamp)
 
 
 def multiclass_data(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list]:

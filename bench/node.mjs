@@ -102,7 +102,13 @@ async function wasmScorer(path, prefix, f, k, numRows) {
   const e = instance.exports;
   const input = e[`${prefix}_alloc`](numRows * f);
   const output = e[`${prefix}_alloc`](numRows * k);
-  const view = () => new Float64Array(e.memory.buffer);
+  // As wasm-bindgen's glue does: one view of linear memory, made anew only when the memory
+  // has grown (which detaches the old buffer).
+  let cached = new Float64Array(e.memory.buffer);
+  const view = () => {
+    if (cached.buffer.byteLength === 0) cached = new Float64Array(e.memory.buffer);
+    return cached;
+  };
   return {
     artifact: path,
     // One row: copy it in, predict, copy the outputs out, as a caller must.

@@ -79,7 +79,14 @@ def main() -> None:
         run_time.update(status=status_of(check.get("run_time_wrong_rows")), build_s=None)
         wasm = next((r for r in rows if r["scorer"] == "genrecast wasm"), {})
         wasm["build_s"] = build.get("wasm_build_s")
+        m2 = find(rows, "m2cgen export")
         for r in rows:
+            # Without an export (or a build of it) Node had nothing to load: say why.
+            if r["scorer"].startswith("m2cgen ") and "ENOENT" in r.get("reason", ""):
+                if m2.get("status") == "failed":
+                    r["reason"] = "m2cgen cannot export this model (see below)"
+                elif build.get("m2cgen_wasm_reason"):
+                    r["reason"] = build["m2cgen_wasm_reason"]
             if r["scorer"] == "m2cgen rust->wasm" and build.get("m2cgen_wasm_build_s"):
                 r["build_s"] = build["m2cgen_wasm_build_s"] + python_build(rows, "m2cgen export")
             if r["scorer"] == "m2cgen js":
@@ -104,7 +111,6 @@ def main() -> None:
         lines.append(row("genrecast wasm", wasm, wasm))
         for name in NODE_ORDER:
             lines.append(row(name, find(rows, name), wasm))
-        m2 = find(rows, "m2cgen export")
         notes = []
         if m2.get("status") == "failed":
             notes.append(f"m2cgen cannot export this model: {m2['reason']}.")
@@ -119,7 +125,7 @@ def main() -> None:
 
 
 def model_order(name: str) -> tuple:
-    order = ["default", "multiclass_large", "regression_cat_nan"]
+    order = ["default", "default_numeric", "multiclass_large", "regression_cat_nan"]
     return (order.index(name) if name in order else len(order), name)
 
 

@@ -38,7 +38,8 @@ pub unsafe extern "C" fn m2cgen_predict_rows(
     let output = core::slice::from_raw_parts_mut(output, rows * NUM_OUTPUT);
     let outputs = output.chunks_exact_mut(NUM_OUTPUT);
     for (row, out) in input.chunks_exact(NUM_FEATURE).zip(outputs) {
-        score(row).write_to(out);
+        // m2cgen's `score` takes the row by value.
+        score(row.to_vec()).write_to(out);
     }
     0
 }

@@ -466,7 +466,7 @@ mod tests {
         let leaves = depth + 1;
         format!(
             r#"{{"version":"v4","num_class":1,"num_tree_per_iteration":1,"max_feature_idx":0,
-            "tree_info":[{{"tree_index":0,"num_leaves":{leaves},"num_cat":0,
+            "feature_names":["x"],"tree_info":[{{"tree_index":0,"num_leaves":{leaves},"num_cat":0,
             "tree_structure":{node}}}]}}"#
         )
     }

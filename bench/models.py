@@ -13,7 +13,6 @@ import argparse
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import lightgbm as lgb
@@ -27,6 +26,19 @@ NUM_ROWS = 10_000
 # infinities in some features: the values where scorers disagree with LightGBM.
 EDGE_FRACTION = 0.1
 
+# model/train.py's parameters for the default model (its parameters: section says the same).
+DEFAULT_NUMERIC = {
+    "objective": "multiclass",
+    "num_class": 16,
+    "num_leaves": 3,
+    "learning_rate": 0.1,
+    "min_data_in_leaf": 10,
+    "lambda_l2": 1.0,
+    "deterministic": True,
+    "num_threads": 1,
+    "verbose": -1,
+}
+DEFAULT_NUMERIC_ROUNDS = 30
 MULTICLASS = {
     "name": "multiclass_large",
     "about": "10 classes, 200 rounds, 31 leaves, 24 numeric features, generated data",
@@ -71,8 +83,7 @@ def main() -> None:
         return only is None or name in only
 
     rng = np.random.default_rng(args.seed)
-    # default_numeric reuses the default model's rows.
-    if wanted("default") or not (args.out / "default" / "rows.f64").exists():
+    if wanted("default"):
         write_default(args.out / "default", rng)
     if wanted("default_numeric"):
         write_default_numeric(args.out / "default_numeric", args.seed)
@@ -88,6 +99,12 @@ def write_default(out: Path, rng: np.random.Generator) -> None:
     shutil.copyfile(ROOT / "model/model.txt", out / "model.txt")
     shutil.copyfile(ROOT / "model/schema.json", out / "schema.json")
     booster = lgb.Booster(model_file=str(out / "model.txt"))
+    rows = signup_rows(rng)
+    finish(out, booster, add_edges(rows, booster, rng), "genrecast's model/model.txt")
+
+
+def signup_rows(rng: np.random.Generator) -> np.ndarray:
+    """The golden signups' feature rows, then random signups up to NUM_ROWS."""
     golden = [
         json.loads(line)["features"]
         for line in (ROOT / "model/golden.jsonl").read_text().splitlines()
@@ -98,44 +115,42 @@ def write_default(out: Path, rng: np.random.Generator) -> None:
     age[rng.random(n) < 0.05] = np.nan
     service = rng.integers(0, 6, n).astype(float)
     genres = (rng.random((n, 16)) < 0.3).astype(float)
-    rows = np.vstack([golden, np.column_stack([age, service, genres])])
-    finish(out, booster, add_edges(rows, booster, rng), "genrecast's model/model.txt")
+    return np.vstack([golden, np.column_stack([age, service, genres])])
 
 
 def write_default_numeric(out: Path, seed: int) -> None:
-    """The default model's data and parameters with `service` as a plain number.
+    """A twin of the default model with `service` as a plain number.
 
     m2cgen cannot export categorical splits and ONNX converts them differently, so neither
-    can score the default model; on this twin of the same shape (16 classes, 30 rounds of
-    3-leaf trees) they can, and the wasm/JS peers get a figure on small trees.
+    can score the default model. This twin has its shape (16 classes, 30 rounds of 3-leaf
+    trees, the same parameters), trained on random signups labelled by drawing from the
+    default model's probabilities, so the wasm/JS peers get a figure on small trees.
     """
-    sys.path.insert(0, str(ROOT / "model"))
-    import train
-
-    stamp = json.dumps({"default_numeric": train.LGB_PARAMS, "seed": seed}, sort_keys=True)
+    params = DEFAULT_NUMERIC
+    stamp = json.dumps({"default_numeric": params, "seed": seed}, sort_keys=True)
     if (out / "stamp.json").exists() and (out / "stamp.json").read_text() == stamp:
         print("models: default_numeric is up to date")
         return
     out.mkdir(parents=True, exist_ok=True)
-    frame = train.load_survey(train.DEFAULT_DATA)
-    services = train.service_vocabulary(frame)
-    x = train.feature_matrix(train.signups(frame, train.DEFAULT_TICK_LEVEL), services)
-    dataset = lgb.Dataset(
-        x, label=train.targets(frame), feature_name=list(train.FEATURES), categorical_feature=[]
-    )
-    params = {**train.LGB_PARAMS, "seed": train.DEFAULT_SEED}
-    booster = lgb.train(params, dataset, num_boost_round=train.NUM_BOOST_ROUND)
+    rng = np.random.default_rng(seed + 2)
+    default = lgb.Booster(model_file=str(ROOT / "model/model.txt"))
+    x = np.vstack([signup_rows(rng) for _ in range(2)])
+    probabilities = default.predict(x, num_threads=1)
+    uniform = rng.random((len(x), 1))
+    y = (probabilities.cumsum(axis=1) < uniform).sum(axis=1).clip(0, 15)
+    names = default.feature_name()
+    dataset = lgb.Dataset(x, label=y, feature_name=names, categorical_feature=[])
+    rounds = DEFAULT_NUMERIC_ROUNDS
+    booster = lgb.train({**params, "seed": seed}, dataset, num_boost_round=rounds)
     booster.save_model(str(out / "model.txt"))
     booster = lgb.Booster(model_file=str(out / "model.txt"))
     schema = {
-        "fields": [{"name": n, "kind": "number", "feature": n} for n in booster.feature_name()],
+        "fields": [{"name": n, "kind": "number", "feature": n} for n in names],
         "classes": [f"output_{k}" for k in range(booster.num_model_per_iteration())],
     }
     (out / "schema.json").write_text(json.dumps(schema, indent=1) + "\n")
-    # The default benchmark's rows (golden signups, random signups, edge values) fit here too.
-    rng = np.random.default_rng(seed)
-    rows = np.fromfile(out.parent / "default" / "rows.f64", "<f8").reshape(-1, x.shape[1])
-    about = "the default model's data and parameters, service as a number (for m2cgen)"
+    rows = signup_rows(np.random.default_rng(seed + 3))
+    about = "the default model's shape and parameters, service as a number (for m2cgen)"
     finish(out, booster, add_edges(rows, booster, rng), about)
     (out / "stamp.json").write_text(stamp)
 

@@ -333,22 +333,29 @@ fn numerical_condition(
     }
 }
 
+/// Writes `static NAME: [TYPE; N] = [...];`, each value as `literal` renders it.
+fn write_static<T>(
+    out: &mut String,
+    name: &str,
+    ty: &str,
+    values: &[T],
+    literal: impl Fn(&T) -> String,
+) {
+    let items: Vec<String> = values.iter().map(literal).collect();
+    let n = values.len();
+    let _ = writeln!(out, "static {name}: [{ty}; {n}] = [{}];", items.join(", "));
+}
+
 fn write_f64s(out: &mut String, name: &str, values: &[f64]) {
-    let _ = write!(out, "static {name}: [f64; {}] = [", values.len());
-    for (j, &v) in values.iter().enumerate() {
-        let sep = if j == 0 { "" } else { ", " };
-        let _ = write!(out, "{sep}{}", f64_source(v));
-    }
-    out.push_str("];\n");
+    write_static(out, name, "f64", values, |&v| f64_source(v));
 }
 
 fn write_u32s(out: &mut String, name: &str, values: &[u32]) {
-    let _ = write!(out, "static {name}: [u32; {}] = [", values.len());
-    for (j, v) in values.iter().enumerate() {
-        let sep = if j == 0 { "" } else { ", " };
-        let _ = write!(out, "{sep}{v}");
-    }
-    out.push_str("];\n");
+    write_static(out, name, "u32", values, u32::to_string);
+}
+
+fn write_u64s(out: &mut String, name: &str, values: &[u64]) {
+    write_static(out, name, "u64", values, |v| format!("{v:#x}"));
 }
 
 /// An `f64` literal that reads back as exactly `v`, infinities and NaN included.

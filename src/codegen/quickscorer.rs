@@ -1,6 +1,6 @@
 //! [`Model`] -> the static tables of a `crate::quickscorer::QuickScorer`, as Rust source.
 
-use super::{f64_source, write_f64s, write_u32s};
+use super::{f64_source, write_f64s, write_u32s, write_u64s};
 use crate::model::{Child, MissingType, Model, Split, Tree};
 use std::fmt::Write;
 use std::ops::Range;
@@ -195,13 +195,4 @@ pub fn in_order(
             in_order(tree, node.right, leaves, left_leaves);
         }
     }
-}
-
-fn write_u64s(out: &mut String, name: &str, values: &[u64]) {
-    let _ = write!(out, "static {name}: [u64; {}] = [", values.len());
-    for (j, v) in values.iter().enumerate() {
-        let sep = if j == 0 { "" } else { ", " };
-        let _ = write!(out, "{sep}{v:#x}");
-    }
-    out.push_str("];\n");
 }

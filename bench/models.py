@@ -142,13 +142,7 @@ def write_default_numeric(out: Path, seed: int) -> None:
     dataset = lgb.Dataset(x, label=y, feature_name=names, categorical_feature=[])
     rounds = DEFAULT_NUMERIC_ROUNDS
     booster = lgb.train({**params, "seed": seed}, dataset, num_boost_round=rounds)
-    booster.save_model(str(out / "model.txt"))
-    booster = lgb.Booster(model_file=str(out / "model.txt"))
-    schema = {
-        "fields": [{"name": n, "kind": "number", "feature": n} for n in names],
-        "classes": [f"output_{k}" for k in range(booster.num_model_per_iteration())],
-    }
-    (out / "schema.json").write_text(json.dumps(schema, indent=1) + "\n")
+    booster = save_with_schema(booster, out)
     rows = signup_rows(np.random.default_rng(seed + 3))
     about = "the default model's shape and parameters, service as a number (for m2cgen)"
     finish(out, booster, add_edges(rows, booster, rng), about)
@@ -191,6 +185,16 @@ def write_trained(out_root: Path, spec: dict, seed: int, data) -> None:
     params = dict(spec["params"], seed=seed, deterministic=True)
     train = lgb.Dataset(x, y, categorical_feature=categorical or "auto")
     booster = lgb.train(params, train, num_boost_round=spec["rounds"])
+    booster = save_with_schema(booster, out)
+    rows, _, _ = data(np.random.default_rng(seed + 1))
+    rows = rows[:NUM_ROWS]
+    finish(out, booster, add_edges(rows, booster, rng), spec["about"])
+    (out / "stamp.json").write_text(stamp)
+
+
+def save_with_schema(booster: lgb.Booster, out: Path) -> lgb.Booster:
+    """Saves `model.txt` and a `schema.json` of one number field per feature, so that
+    build.rs can compile it; returns the booster as reloaded from the file."""
     booster.save_model(str(out / "model.txt"))
     booster = lgb.Booster(model_file=str(out / "model.txt"))
     schema = {
@@ -201,10 +205,7 @@ def write_trained(out_root: Path, spec: dict, seed: int, data) -> None:
         "classes": [f"output_{k}" for k in range(booster.num_model_per_iteration())],
     }
     (out / "schema.json").write_text(json.dumps(schema, indent=1) + "\n")
-    rows, _, _ = data(np.random.default_rng(seed + 1))
-    rows = rows[:NUM_ROWS]
-    finish(out, booster, add_edges(rows, booster, rng), spec["about"])
-    (out / "stamp.json").write_text(stamp)
+    return booster
 
 
 def add_edges(rows: np.ndarray, booster: lgb.Booster, rng: np.random.Generator) -> np.ndarray:

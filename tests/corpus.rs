@@ -290,9 +290,9 @@ fn compiled_path_matches_lightgbm() {
     tally.assert_clean("compiled");
 }
 
-/// Runs `genrecast predict` on a corpus model file and returns its output lines.
+/// Runs `genrecast predict` on a model file and a CSV of rows.
 #[cfg(feature = "cli")]
-fn predict_command(model: &Path, input: &Path, raw: bool) -> String {
+fn run_predict(model: &Path, input: &Path, raw: bool) -> std::process::Output {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_genrecast"));
     command
         .arg("predict")
@@ -303,7 +303,13 @@ fn predict_command(model: &Path, input: &Path, raw: bool) -> String {
     if raw {
         command.arg("--raw");
     }
-    let output = command.output().expect("the genrecast binary runs");
+    command.output().expect("the genrecast binary runs")
+}
+
+/// What `genrecast predict` prints on stdout, which it must print without failing.
+#[cfg(feature = "cli")]
+fn predict_command(model: &Path, input: &Path, raw: bool) -> String {
+    let output = run_predict(model, input, raw);
     assert!(output.status.success(), "{}: {output:?}", model.display());
     String::from_utf8(output.stdout).expect("output is UTF-8")
 }
@@ -354,13 +360,7 @@ fn predict_command_refuses_columns_out_of_order() {
     let swapped = header.replacen("Column_0,Column_1", "Column_1,Column_0", 1);
     let path = std::env::temp_dir().join(format!("genrecast-order-{}.csv", std::process::id()));
     std::fs::write(&path, format!("{swapped}\n{rows}")).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_genrecast"))
-        .args(["predict", "--model"])
-        .arg(dir.join("model.txt"))
-        .arg("--input")
-        .arg(&path)
-        .output()
-        .expect("the genrecast binary runs");
+    let output = run_predict(&dir.join("model.txt"), &path, false);
     std::fs::remove_file(&path).unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

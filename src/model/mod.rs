@@ -8,6 +8,7 @@
 //! The module has no dependencies beyond `std` so that `build.rs` can include it by path.
 
 mod error;
+mod exp;
 #[cfg(feature = "json")]
 mod json;
 mod node;

@@ -1,5 +1,7 @@
 //! The `objective=` header line and the output transform it implies.
 
+use super::exp::exp;
+
 /// How an ensemble's raw scores are turned into predictions, per LightGBM's
 /// `ObjectiveFunction::ConvertOutput`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,18 +80,18 @@ impl Objective {
             Objective::Identity => {}
             Objective::Sigmoid { sigmoid } => {
                 for x in scores.iter_mut() {
-                    *x = 1.0 / (1.0 + (-sigmoid * *x).exp());
+                    *x = 1.0 / (1.0 + exp(-sigmoid * *x));
                 }
             }
             Objective::Softmax => softmax(scores),
             Objective::CrossEntropy => {
                 for x in scores.iter_mut() {
-                    *x = 1.0 / (1.0 + (-*x).exp());
+                    *x = 1.0 / (1.0 + exp(-*x));
                 }
             }
             Objective::CrossEntropyLambda => {
                 for x in scores.iter_mut() {
-                    *x = x.exp().ln_1p();
+                    *x = exp(*x).ln_1p();
                 }
             }
             Objective::SignedSquare => {
@@ -107,7 +109,7 @@ impl Objective {
             }
             Objective::Exp => {
                 for x in scores.iter_mut() {
-                    *x = x.exp();
+                    *x = exp(*x);
                 }
             }
         }
@@ -120,7 +122,7 @@ fn softmax(scores: &mut [f64]) {
     let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut sum = 0.0;
     for x in scores.iter_mut() {
-        *x = (*x - max).exp();
+        *x = exp(*x - max);
         sum += *x;
     }
     for x in scores.iter_mut() {

@@ -71,6 +71,7 @@ test("the installed package gives LightGBM's top three for every golden signup",
       .split("\\n").filter((l) => l.trim()).map((l) => JSON.parse(l))
       .filter((row) => row.signup !== null);
     let worst = 0;
+    let [exact, compared] = [0, 0];
     const mismatches = [];
     for (const row of rows) {
       const answer = recommend(row.signup);
@@ -79,14 +80,19 @@ test("the installed package gives LightGBM's top three for every golden signup",
       for (const { genre, probability } of answer) {
         const error = Math.abs(probability - row.probability[classes.indexOf(genre)]);
         worst = Math.max(worst, error);
+        exact += error === 0 ? 1 : 0;
+        compared += 1;
       }
     }
-    console.log(JSON.stringify({ rows: rows.length, worst, mismatches }));
+    console.log(JSON.stringify({ rows: rows.length, worst, exact, compared, mismatches }));
   `);
-  const { rows, worst, mismatches } = JSON.parse(report);
+  const { rows, worst, exact, compared, mismatches } = JSON.parse(report);
   assert.ok(rows >= 500, `${rows} golden rows`);
   assert.deepEqual(mismatches, []);
   assert.ok(worst <= TOLERANCE, `largest probability difference ${worst}`);
+  // The wasm build's `exp` (src/model/exp.rs) rounds as glibc's does in all but rare cases:
+  // 2749 of 2751 here are LightGBM's to the bit (with Rust's own wasm32 `exp`, 2475).
+  assert.ok(exact >= 0.99 * compared, `${exact} of ${compared} probabilities to the bit`);
 });
 
 test("bad input throws the Worker's codes and never breaks the instance", () => {

@@ -1,15 +1,29 @@
-//! `exp`, table-driven, for the output transforms.
+//! `exp` for the output transforms: the platform's own on native targets, a table-driven
+//! one on wasm32.
 //!
-//! LightGBM calls the C library's `exp` (glibc's on Linux), which returns the correctly
-//! rounded result in all but rare cases. On `wasm32-unknown-unknown` Rust's `f64::exp` is a
-//! port of an older libm that divides once per call and differs from glibc's in about one
-//! call in ten (by one ulp); in a 16-class softmax those calls cost as much as scoring the
-//! trees. This one splits `x` as `k ln2 / 128 + r`, takes
-//! `2^(k / 128)` from a table and `exp(r)` from a short polynomial, and is accurate to about
-//! 0.51 ulp, as glibc's is, so the two differ (by one ulp) only where the exact result lies
-//! within a hair of a rounding midpoint: about one call in 850. In Node it takes 5.9 ns a
-//! call where `f64::exp` takes 15.9 ns. Every target uses it, so native and wasm builds
-//! answer alike.
+//! LightGBM calls the C library's `exp`, which a native build calls too (glibc's on Linux:
+//! the default model's probabilities then equal LightGBM's to the bit). On
+//! `wasm32-unknown-unknown` Rust's `f64::exp` is a port of an older libm that divides once
+//! per call and differs from glibc's by one ulp in about one call in ten; in a 16-class
+//! softmax its calls cost as much as scoring the trees. [`table_exp`] splits `x` as
+//! `k ln2 / 128 + r`, takes `2^(k / 128)` from a table and `exp(r)` from a short
+//! polynomial, and is accurate to about 0.51 ulp, as glibc's is, so the two differ (by one
+//! ulp) only where the exact result lies within a hair of a rounding midpoint: about one
+//! call in 850. In Node it takes 5.9 ns a call where `f64::exp` takes 15.9 ns.
+
+/// `e^x` as the platform's libm computes it, the one LightGBM links against.
+#[cfg(not(target_arch = "wasm32"))]
+#[inline]
+pub fn exp(x: f64) -> f64 {
+    x.exp()
+}
+
+/// `e^x` by [`table_exp`]: closer to glibc's, and faster, than `f64::exp` on wasm32.
+#[cfg(target_arch = "wasm32")]
+#[inline]
+pub fn exp(x: f64) -> f64 {
+    table_exp(x)
+}
 
 /// Table entries per doubling: `exp(x) = 2^(k / N) exp(r)` with `|r| <= ln2 / (2N)`.
 const N: usize = 128;
@@ -31,8 +45,9 @@ static TABLE: ([f64; N], [f64; N]) = powers_of_two();
 const MAX_X: f64 = 709.8;
 const MIN_X: f64 = -745.2;
 
-/// `e^x`.
-pub fn exp(x: f64) -> f64 {
+/// `e^x`, table-driven (see the module documentation).
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+pub fn table_exp(x: f64) -> f64 {
     // One comparison admits every `x` whose result is a normal double with room to spare;
     // NaN, infinities and the edges of the range take the careful path.
     if x.abs() < 708.0 {
@@ -181,7 +196,7 @@ mod tests {
         for (low, high) in ranges {
             let mut differ = 0;
             for x in sample(1_000_000, low, high) {
-                let (ours, reference) = (exp(x), x.exp());
+                let (ours, reference) = (table_exp(x), x.exp());
                 assert!(
                     ulps(ours, reference) <= 1,
                     "exp({x:e}): {ours:e} vs {reference:e}"
@@ -199,7 +214,7 @@ mod tests {
     fn agrees_with_glibc_at_the_edges_of_the_range() {
         let edges = sample(200_000, 700.0, 710.0).chain(sample(200_000, -746.0, -700.0));
         for x in edges {
-            let (ours, reference) = (exp(x), x.exp());
+            let (ours, reference) = (table_exp(x), x.exp());
             assert!(
                 ulps(ours, reference) <= 1,
                 "exp({x:e}): {ours:e} vs {reference:e}"
@@ -209,14 +224,14 @@ mod tests {
 
     #[test]
     fn special_values() {
-        assert!(exp(f64::NAN).is_nan());
-        assert_eq!(exp(f64::INFINITY), f64::INFINITY);
-        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
-        assert_eq!(exp(0.0), 1.0);
-        assert_eq!(exp(-0.0), 1.0);
-        assert_eq!(exp(710.0), f64::INFINITY);
-        assert_eq!(exp(-746.0), 0.0);
-        assert_eq!(exp(-745.0), f64::from_bits(1)); // the smallest subnormal
-        assert_eq!(exp(1.0), core::f64::consts::E);
+        assert!(table_exp(f64::NAN).is_nan());
+        assert_eq!(table_exp(f64::INFINITY), f64::INFINITY);
+        assert_eq!(table_exp(f64::NEG_INFINITY), 0.0);
+        assert_eq!(table_exp(0.0), 1.0);
+        assert_eq!(table_exp(-0.0), 1.0);
+        assert_eq!(table_exp(710.0), f64::INFINITY);
+        assert_eq!(table_exp(-746.0), 0.0);
+        assert_eq!(table_exp(-745.0), f64::from_bits(1)); // the smallest subnormal
+        assert_eq!(table_exp(1.0), core::f64::consts::E);
     }
 }

@@ -119,7 +119,11 @@ impl Objective {
 /// Softmax in LightGBM's order of operations: subtract the maximum, exponentiate while
 /// summing left to right, then divide each by the sum.
 fn softmax(scores: &mut [f64]) {
-    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // `std::max(x, max)` as LightGBM writes it: NaN propagates only from `x`, where
+    // `f64::max` would drop it (and costs more in wasm).
+    let max = scores
+        .iter()
+        .fold(f64::NEG_INFINITY, |max, &x| if x < max { max } else { x });
     let mut sum = 0.0;
     for x in scores.iter_mut() {
         *x = exp(*x - max);

@@ -123,6 +123,7 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
          order.\n\
          fn raw_scores(features: &[f64], out: &mut [f64]) {\n    \
          let x: &[f64; NUM_FEATURE] = &core::array::from_fn(|i| input(features[i]));\n    \
+         // `Forest::raw_scores` has checked the length; as an array, no tree checks it.\n    \
          let Ok(out) = <&mut [f64; NUM_OUTPUT]>::try_from(out) else { return };\n    \
          out.fill(0.0);\n",
     );

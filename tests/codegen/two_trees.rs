@@ -29,6 +29,7 @@ pub static FOREST: Forest<'static> = Forest {
 /// Adds the trees' outputs for one row (of length `NUM_FEATURE`) into `out`, in file order.
 fn raw_scores(features: &[f64], out: &mut [f64]) {
     let x: &[f64; NUM_FEATURE] = &core::array::from_fn(|i| input(features[i]));
+    // `Forest::raw_scores` has checked the length; as an array, no tree checks it.
     let Ok(out) = <&mut [f64; NUM_OUTPUT]>::try_from(out) else { return };
     out.fill(0.0);
     out[0] += tree_0(x);

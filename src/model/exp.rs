@@ -9,7 +9,9 @@
 //! `k ln2 / 128 + r`, takes `2^(k / 128)` from a table and `exp(r)` from a short
 //! polynomial, and is accurate to about 0.51 ulp, as glibc's is, so the two differ (by one
 //! ulp) only where the exact result lies within a hair of a rounding midpoint: about one
-//! call in 850. In Node it takes 5.9 ns a call where `f64::exp` takes 15.9 ns.
+//! call in 850. Against `exp` computed to 60 digits, it rounds the wrong way in about 0.1% of
+//! calls and glibc's in about 0.08%, in every part of the range. In Node it takes 5.9 ns a
+//! call where `f64::exp` takes 15.9 ns.
 
 /// `e^x` as the platform's libm computes it, the one LightGBM links against.
 #[cfg(not(target_arch = "wasm32"))]
@@ -48,9 +50,11 @@ const MIN_X: f64 = -745.2;
 /// `e^x`, table-driven (see the module documentation).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub fn table_exp(x: f64) -> f64 {
-    // One comparison admits every `x` whose result is a normal double with room to spare;
-    // NaN, infinities and the edges of the range take the careful path.
-    if x.abs() < 708.0 {
+    // One comparison admits every `x` whose result, and whose result's correction term
+    // `scale * tail`, are normal doubles: below about -703 that term would be subnormal and
+    // lose bits (4% of results near -704 came out one ulp off). NaN, infinities and the
+    // edges of the range take the careful path, which works at a scale of 2^1022.
+    if x.abs() < 700.0 {
         let (scale, tail) = split(x, 0);
         scale + scale * tail
     } else {
@@ -79,8 +83,9 @@ fn exp_edge(x: f64) -> f64 {
     // on the grid of 2^-52, which is the grid of [1, 2): adding 1 makes the hardware round
     // to it once, and the sum of the parts is carried exactly up to that rounding.
     let (scale, tail) = split(x, 1022);
-    if scale >= 1.0 {
-        return (scale + scale * tail) * f64::from_bits(1 << 52); // 2^-1022
+    let scaled = scale + scale * tail;
+    if scaled >= 1.0 {
+        return scaled * f64::from_bits(1 << 52); // 2^-1022, exactly: the result is normal
     }
     let one_plus = 1.0 + scale;
     let lost = (1.0 - one_plus) + scale;
@@ -212,13 +217,17 @@ mod tests {
     #[test]
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     fn agrees_with_glibc_at_the_edges_of_the_range() {
-        let edges = sample(200_000, 700.0, 710.0).chain(sample(200_000, -746.0, -700.0));
-        for x in edges {
-            let (ours, reference) = (table_exp(x), x.exp());
-            assert!(
-                ulps(ours, reference) <= 1,
-                "exp({x:e}): {ours:e} vs {reference:e}"
-            );
+        for (low, high) in [(700.0, 710.0), (-746.0, -708.4), (-708.4, -690.0)] {
+            let mut differ = 0;
+            for x in sample(200_000, low, high) {
+                let (ours, reference) = (table_exp(x), x.exp());
+                assert!(
+                    ulps(ours, reference) <= 1,
+                    "exp({x:e}): {ours:e} vs {reference:e}"
+                );
+                differ += usize::from(ours != reference);
+            }
+            assert!(differ < 400, "{differ} of 2e5 differ in [{low}, {high}]");
         }
     }
 

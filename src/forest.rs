@@ -7,12 +7,9 @@
 //! [`category_in`]) and give the same bits; the corpus and property tests check it. Scoring
 //! does not allocate: the caller passes the output buffer.
 
+pub use crate::model::ZERO_THRESHOLD;
 use crate::model::{Child, MissingType, Model, Node, Objective, Split};
 use core::fmt;
-
-/// LightGBM's `kZeroThreshold` (the `float` literal `1e-35f` widened to `double`): inputs
-/// with a smaller magnitude are read as exactly 0.
-pub const ZERO_THRESHOLD: f64 = 1.0000000180025095e-35;
 
 /// A borrowed ensemble, ready to score.
 #[derive(Debug, Clone, Copy)]
@@ -234,6 +231,15 @@ impl LinearRef<'_> {
         }
         Some(sum)
     }
+}
+
+/// `x <= threshold || x.is_nan()`, written as one negated comparison: for wasm32 LLVM keeps
+/// the two comparisons and the `or` apart, and most splits are of this kind.
+#[inline(always)]
+pub fn at_most_or_nan(x: f64, threshold: f64) -> bool {
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // NaN is meant to pass
+    let passes = !(x > threshold);
+    passes
 }
 
 /// LightGBM reads dense input through a filter that turns every value with magnitude at

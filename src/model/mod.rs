@@ -19,6 +19,10 @@ pub use error::ParseError;
 pub use node::{Child, MissingType, Node, Split};
 pub use objective::Objective;
 
+/// LightGBM's `kZeroThreshold` (the `float` literal `1e-35f` widened to `double`): inputs
+/// with a smaller magnitude are read as exactly 0.
+pub const ZERO_THRESHOLD: f64 = 1.0000000180025095e-35;
+
 /// A LightGBM boosted ensemble, as read from its text model format.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {

@@ -85,6 +85,7 @@ impl<'a> Forest<'a> {
     ///
     /// [`ScoreError`] when `features` is not `num_feature` long or `out` is not
     /// `num_tree_per_iteration` long.
+    #[inline]
     pub fn raw_scores(&self, features: &[f64], out: &mut [f64]) -> Result<(), ScoreError> {
         self.check(features, out)?;
         if let Some(raw_scores) = self.compiled {
@@ -107,6 +108,7 @@ impl<'a> Forest<'a> {
     /// # Errors
     ///
     /// As [`Forest::raw_scores`].
+    #[inline]
     pub fn predict(&self, features: &[f64], out: &mut [f64]) -> Result<(), ScoreError> {
         self.raw_scores(features, out)?;
         if self.average_output {
@@ -119,6 +121,7 @@ impl<'a> Forest<'a> {
         Ok(())
     }
 
+    #[inline]
     fn check(&self, features: &[f64], out: &[f64]) -> Result<(), ScoreError> {
         if features.len() != self.num_feature {
             let (expected, found) = (self.num_feature, features.len());

@@ -98,7 +98,7 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
     let _ = writeln!(out, "/// The compiled ensemble.");
     let _ = writeln!(
         out,
-        "pub static FOREST: Forest<'static> = Forest {{\n    num_feature: NUM_FEATURE,\n    \
+        "pub const FOREST: Forest<'static> = Forest {{\n    num_feature: NUM_FEATURE,\n    \
          num_tree_per_iteration: NUM_OUTPUT,\n    objective: {},\n    average_output: {},\n    \
          num_iterations: {},\n    trees: &[],\n    compiled: Some(raw_scores),\n}};\n",
         objective_source(model.objective),

@@ -49,6 +49,7 @@ const MIN_X: f64 = -745.2;
 
 /// `e^x`, table-driven (see the module documentation).
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+#[inline(always)]
 pub fn table_exp(x: f64) -> f64 {
     // One comparison admits every `x` whose result, and whose result's correction term
     // `scale * tail`, are normal doubles: below about -703 that term would be subnormal and
@@ -63,6 +64,8 @@ pub fn table_exp(x: f64) -> f64 {
 }
 
 /// `exp` where the result may overflow, be subnormal, or not be a number at all.
+#[cold]
+#[inline(never)]
 fn exp_edge(x: f64) -> f64 {
     if x.is_nan() {
         return x;
@@ -98,9 +101,12 @@ fn exp_edge(x: f64) -> f64 {
 #[inline(always)]
 fn split(x: f64, shift: i64) -> (f64, f64) {
     let scaled = x * (N as f64 / core::f64::consts::LN_2);
-    let k = (scaled + ROUND_SHIFT) - ROUND_SHIFT;
+    let shifted = scaled + ROUND_SHIFT;
+    let k = shifted - ROUND_SHIFT;
     let r = (x - k * (LN2_HI / N as f64)) - k * (LN2_LO / N as f64);
-    let k = k as i64;
+    // `k` is an integer below 2^51 in magnitude, so it sits in the low bits of `shifted`:
+    // cheaper than a float-to-integer conversion.
+    let k = shifted.to_bits().wrapping_sub(ROUND_SHIFT.to_bits()) as i64;
     let index = (k & (N as i64 - 1)) as usize;
     let exponent = (k >> 7) + shift;
     let (hi, lo) = (TABLE.0[index], TABLE.1[index]);

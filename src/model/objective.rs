@@ -75,6 +75,7 @@ impl Objective {
     }
 
     /// Transforms raw scores into predictions in place.
+    #[inline]
     pub fn transform(&self, scores: &mut [f64]) {
         match *self {
             Objective::Identity => {}

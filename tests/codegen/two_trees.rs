@@ -18,7 +18,7 @@ pub const NUM_TREES: usize = 2;
 pub static FEATURE_NAMES: [&str; NUM_FEATURE] = ["age", "service", "plays", ];
 
 /// The compiled ensemble.
-pub static FOREST: Forest<'static> = Forest {
+pub const FOREST: Forest<'static> = Forest {
     num_feature: NUM_FEATURE,
     num_tree_per_iteration: NUM_OUTPUT,
     objective: Objective::Sigmoid { sigmoid: 1.0 },

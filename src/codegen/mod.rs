@@ -1,13 +1,15 @@
-//! [`Model`] -> Rust source for a `static` [`crate::forest::Forest`].
+//! [`Model`] -> Rust source for a `const` [`crate::forest::Forest`].
 //!
 //! Two layouts, chosen per model by [`layout_for`] from measurements (bench/NOTES.md):
 //!
 //! - [`Layout::TreeFunctions`], for small models and for those QuickScorer cannot hold:
-//!   each tree becomes one function that returns its output for a filtered row, with a
-//!   comment naming the feature at every split: a branch-free bitvector walk for trees of
-//!   up to 64 leaves, nested `if`/`else` branches for larger and linear trees. Both fold
-//!   each split's missing-value rule into one or two comparisons against a constant. A
-//!   `raw_scores` function filters the row once (LightGBM's zero threshold) and adds the
+//!   each tree becomes one function that returns its output for a row, with a comment
+//!   naming the feature at every split: a table lookup indexed by the conditions' bits for
+//!   trees of up to 3 splits, a branch-free bitvector walk for trees of up to 64 leaves,
+//!   nested `if`/`else` branches for larger and linear trees. All fold each split's
+//!   missing-value rule into one or two comparisons against a constant, on the row as
+//!   given where LightGBM's zero filter cannot change the answer and on the filtered row
+//!   where it can. A `raw_scores` function filters the row once and sums each output's
 //!   trees in file order.
 //! - [`Layout::QuickScorer`], for large models: static tables that
 //!   [`crate::quickscorer::QuickScorer`] scores feature by feature; the code is the same
@@ -95,6 +97,8 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
     }
     out.push_str("];\n\n");
 
+    // A const, not a static: where `predict` is inlined its fields are known, so the
+    // compiled scorer is called directly and the run-time walk drops out of the module.
     let _ = writeln!(out, "/// The compiled ensemble.");
     let _ = writeln!(
         out,

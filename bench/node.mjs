@@ -133,6 +133,41 @@ async function wasmScorer(path, prefix, f, k, numRows) {
   };
 }
 
+// lleaves compiled to wasm32 (peers.py): `forest_root(rows, out, start, end)` over rows of
+// linear memory, which has no allocator, so the buffers go above `__heap_base`. Its `exp`
+// is the host's.
+async function lleavesWasm(path, f, k, numRows) {
+  const { instance } = await WebAssembly.instantiate(readFileSync(path), {
+    env: { exp: Math.exp },
+  });
+  const e = instance.exports;
+  const input = (e.__heap_base.value + 7) & ~7;
+  const output = input + 8 * numRows * f;
+  const end = output + 8 * numRows * k;
+  if (end > e.memory.buffer.byteLength) {
+    e.memory.grow(Math.ceil((end - e.memory.buffer.byteLength) / 65536));
+  }
+  // The memory never grows again, so one view serves every call.
+  const mem = new Float64Array(e.memory.buffer);
+  const outputs = new Float64Array(k);
+  return {
+    artifact: path,
+    // As for the other wasm scorers: element by element into buffers made once.
+    single(rows, r) {
+      const [from, to] = [r * f, input / 8 - r * f];
+      for (let j = from; j < from + f; j++) mem[to + j] = rows[j];
+      e.forest_root(input, output, 0, 1);
+      for (let j = 0; j < k; j++) outputs[j] = mem[output / 8 + j];
+      return outputs;
+    },
+    batch(rows) {
+      mem.set(rows, input / 8);
+      e.forest_root(input, output, 0, rows.length / f);
+      return mem.slice(output / 8, output / 8 + (rows.length / f) * k);
+    },
+  };
+}
+
 function m2cgenJs(path, f, k) {
   const module = { exports: {} };
   const source = `${readFileSync(path, "utf8")}\nmodule.exports = score;\n`;
@@ -210,6 +245,7 @@ async function main() {
     const scorers = [
       ["genrecast wasm", wasm("genrecast.wasm", "genrecast")],
       ["m2cgen rust->wasm", wasm("m2cgen.wasm", "m2cgen")],
+      ["lleaves->wasm", () => lleavesWasm(join(exp, "lleaves.wasm"), f, k, numRows)],
       ["m2cgen js", () => m2cgenJs(join(exp, "m2cgen.js"), f, k)],
       ["onnxruntime-node", onnx("onnxruntime-node", "cpu")],
       ["onnxruntime-web", onnx("onnxruntime-web", "wasm")],

@@ -3,8 +3,8 @@
 For every model written by `models.py`, each scorer first predicts all benchmark rows and
 is compared with LightGBM's answers (`expected.f64`); then it is timed on single rows
 (numpy rows of shape (1, n), one thread) and on the 10,000-row batch. m2cgen's JavaScript
-and Rust and the ONNX file are written to `<export>/<model>/` for `node.mjs` and the wasm
-build. A scorer that cannot be installed, built or run is recorded with the reason.
+and Rust, lleaves compiled to wasm32 and the ONNX file are written to `<export>/<model>/`
+for `node.mjs` and the wasm build. A scorer that cannot be installed, built or run is recorded with the reason.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -200,9 +202,79 @@ def m2cgen_export(bench: Bench, export: Path):
     return None
 
 
+# lleaves' IR for a large model can take the wasm32 backend far longer than the native one
+# (over 10 minutes for the 1000-tree model, where native takes 2), so it has a time limit.
+LLEAVES_WASM_LIMIT_S = int(os.environ.get("BENCH_LLEAVES_WASM_LIMIT_S", "180"))
+
+
+def lleaves_wasm_export(bench: Bench, export: Path):
+    """lleaves' LLVM IR for the model, compiled for wasm32 by the same LLVM (llvmlite) at
+    -O3, linked by rustc's `rust-lld` and passed through `wasm-opt -O3` into `lleaves.wasm`
+    for Node: a wasm peer that handles categorical splits and missing values as lleaves
+    does natively. Its `exp` is imported from the host (Node passes `Math.exp`)."""
+    obj = export / "lleaves-wasm32.o"
+    linked = export / "lleaves.noopt.wasm"
+    wasm = export / "lleaves.wasm"
+    for stale in (obj, linked, wasm):
+        stale.unlink(missing_ok=True)
+    try:
+        subprocess.run(
+            [sys.executable, __file__, "lleaves-wasm32", bench.model_file, str(obj)],
+            check=True,
+            timeout=LLEAVES_WASM_LIMIT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            f"LLVM did not finish within {LLEAVES_WASM_LIMIT_S} s (BENCH_LLEAVES_WASM_LIMIT_S)"
+        ) from None
+    sysroot = subprocess.check_output(["rustc", "--print", "sysroot"], text=True).strip()
+    host = subprocess.check_output(["rustc", "--print", "host-tuple"], text=True).strip()
+    lld = Path(sysroot) / "lib" / "rustlib" / host / "bin" / "rust-lld"
+    subprocess.run(
+        [str(lld), "-flavor", "wasm", "--no-entry", "--export=forest_root",
+         "--export=__heap_base", "--allow-undefined", "-O2", "-o", str(linked), str(obj)],
+        check=True,
+    )
+    # The same wasm-opt as for the other wasm scorers.
+    wasm_opt = Path(__file__).resolve().parent / "node_modules" / ".bin" / "wasm-opt"
+    subprocess.run([str(wasm_opt), "-O3", str(linked), "-o", str(wasm)], check=True)
+    return None
+
+
+def compile_lleaves_wasm32(model_file: str, obj: Path) -> None:
+    """Writes lleaves' IR for `model_file`, optimised as lleaves does, as a wasm32 object."""
+    import llvmlite.binding as llvm
+    import llvmlite.ir
+    from lleaves.compiler.ast import parse_to_ast
+    from lleaves.compiler.codegen import gen_forest
+
+    triple = "wasm32-unknown-unknown"
+    llvm.initialize()
+    llvm.initialize_all_targets()
+    llvm.initialize_all_asmprinters()
+    machine = llvm.Target.from_triple(triple).create_target_machine(opt=3)
+    forest = parse_to_ast(model_file)
+    forest.raw_score = False
+    ir = llvmlite.ir.Module(name="forest")
+    # lleaves' defaults: trees cache-blocked 34 at a time, doubles.
+    gen_forest(forest, ir, 34, "forest_root", True)
+    ir.triple = triple
+    module = llvm.parse_assembly(str(ir))
+    module.data_layout = str(machine.target_data)
+    module.verify()
+    passes = llvm.PassManagerBuilder()
+    passes.opt_level = 3
+    passes.inlining_threshold = 1
+    manager = llvm.ModulePassManager()
+    passes.populate(manager)
+    manager.run(module)
+    obj.write_bytes(machine.emit_object(module))
+
+
 SCORERS = [
     ("lightgbm", lightgbm_scorer),
     ("lleaves", lleaves_scorer),
+    ("lleaves wasm32 export", lleaves_wasm_export),
     ("tl2cgen", tl2cgen_scorer),
     ("onnxruntime", onnx_scorer),
     ("m2cgen export", m2cgen_export),
@@ -210,4 +282,8 @@ SCORERS = [
 
 
 if __name__ == "__main__":
-    main()
+    # The child process of `lleaves_wasm_export`, which a time limit can stop.
+    if sys.argv[1:2] == ["lleaves-wasm32"]:
+        compile_lleaves_wasm32(sys.argv[2], Path(sys.argv[3]))
+    else:
+        main()

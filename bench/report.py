@@ -13,7 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIVE_ORDER = ["lightgbm", "lleaves", "tl2cgen", "onnxruntime"]
-NODE_ORDER = ["m2cgen rust->wasm", "m2cgen js", "onnxruntime-node", "onnxruntime-web"]
+NODE_ORDER = ["m2cgen rust->wasm", "lleaves->wasm", "m2cgen js", "onnxruntime-node",
+              "onnxruntime-web"]
 WHERE = {
     "genrecast native": "Rust, criterion",
     "genrecast run-time": "Rust, criterion",
@@ -23,6 +24,7 @@ WHERE = {
     "onnxruntime": "Python",
     "genrecast wasm": "Node, wasm",
     "m2cgen rust->wasm": "Node, wasm",
+    "lleaves->wasm": "Node, wasm",
     "m2cgen js": "Node, JS",
     "onnxruntime-node": "Node, native addon",
     "onnxruntime-web": "Node, wasm",
@@ -34,6 +36,7 @@ ARTIFACT = {
     "onnxruntime": "model.onnx",
     "genrecast wasm": "wasm-opt -O3",
     "m2cgen rust->wasm": "wasm-opt -O3",
+    "lleaves->wasm": "LLVM -O3, wasm-opt -O3",
     "m2cgen js": "JS source",
     "onnxruntime-node": "model.onnx",
     "onnxruntime-web": "model.onnx (+ ort wasm runtime)",
@@ -91,6 +94,10 @@ def main() -> None:
                 r["build_s"] = build["m2cgen_wasm_build_s"] + python_build(rows, "m2cgen export")
             if r["scorer"] == "m2cgen js":
                 r["build_s"] = python_build(rows, "m2cgen export")
+            if r["scorer"] == "lleaves->wasm":
+                r["build_s"] = python_build(rows, "lleaves wasm32 export")
+                if "ENOENT" in r.get("reason", ""):
+                    r["reason"] = "lleaves could not be compiled to wasm32 (see below)"
             if r["scorer"] in ("onnxruntime-node", "onnxruntime-web"):
                 r["build_s"] = python_build(rows, "onnxruntime")
         lines += [
@@ -114,6 +121,9 @@ def main() -> None:
         notes = []
         if m2.get("status") == "failed":
             notes.append(f"m2cgen cannot export this model: {m2['reason']}.")
+        lleaves_wasm = find(rows, "lleaves wasm32 export")
+        if lleaves_wasm.get("status") == "failed":
+            notes.append(f"lleaves to wasm32: {lleaves_wasm['reason']}.")
         if build.get("genrecast_noopt_raw"):
             notes.append(
                 f"genrecast's wasm before wasm-opt: {kb(build['genrecast_noopt_raw'])} raw."

@@ -407,7 +407,11 @@ fn numerical_condition(
         // NaN is read as 0.0, which goes left iff 0.0 <= threshold.
         MissingType::None if 0.0 <= threshold => format!("at_most_or_nan({x}, {t})"),
         MissingType::None => format!("{x} <= {t}"),
-        MissingType::Nan if default_left => format!("at_most_or_nan({x}, {t})"),
+        // `at_most_or_nan` would also send everything left of a NaN threshold.
+        MissingType::Nan if default_left && !threshold.is_nan() => {
+            format!("at_most_or_nan({x}, {t})")
+        }
+        MissingType::Nan if default_left => format!("{x} <= {t} || {x}.is_nan()"),
         MissingType::Nan => format!("{x} <= {t}"),
         MissingType::Zero if default_left => {
             format!("{x} <= {t} || {x} == 0.0 || {x}.is_nan()")
@@ -466,5 +470,107 @@ fn objective_source(objective: Objective) -> String {
         Objective::CrossEntropyLambda => "Objective::CrossEntropyLambda".into(),
         Objective::SignedSquare => "Objective::SignedSquare".into(),
         Objective::Exp => "Objective::Exp".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forest::{at_most_or_nan, input, numerical_goes_left};
+
+    /// What a generated condition that [`reads_raw`] computes from the unfiltered value (see
+    /// [`numerical_condition`]).
+    fn raw_goes_left(x: f64, threshold: f64, missing_type: MissingType, left: bool) -> bool {
+        match missing_type {
+            MissingType::None if 0.0 <= threshold => at_most_or_nan(x, threshold),
+            MissingType::Nan if left && !threshold.is_nan() => at_most_or_nan(x, threshold),
+            MissingType::Nan if left => x <= threshold || x.is_nan(),
+            _ => x <= threshold,
+        }
+    }
+
+    #[test]
+    fn raw_reads_decide_as_lightgbm_does_on_the_filtered_input() {
+        let z = ZERO_THRESHOLD;
+        let above_z = f64::from_bits(z.to_bits() + 1);
+        let below_z = f64::from_bits(z.to_bits() - 1);
+        let edges = [
+            0.0,
+            -0.0,
+            z,
+            -z,
+            above_z,
+            -above_z,
+            below_z,
+            -below_z,
+            1e-40,
+            -1e-40,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            1.0,
+            -1.0,
+            30.5,
+            f64::MAX,
+            -f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        let mut raw_reads = 0;
+        for &threshold in &edges {
+            for missing_type in [MissingType::None, MissingType::Zero, MissingType::Nan] {
+                for left in [false, true] {
+                    let node = Node::numerical(
+                        0,
+                        threshold,
+                        missing_type,
+                        left,
+                        Child::Leaf(0),
+                        Child::Leaf(1),
+                    );
+                    if !reads_raw(&node) {
+                        continue;
+                    }
+                    raw_reads += 1;
+                    for &x in &edges {
+                        assert_eq!(
+                            raw_goes_left(x, threshold, missing_type, left),
+                            numerical_goes_left(input(x), threshold, missing_type, left),
+                            "x {x:e}, threshold {threshold:e}, {missing_type:?}, \
+                             default_left {left}"
+                        );
+                    }
+                }
+            }
+        }
+        // The 11 thresholds outside the band (NaN included), with both non-Zero missing
+        // types and both default sides.
+        assert_eq!(raw_reads, 11 * 2 * 2);
+    }
+
+    #[test]
+    fn zero_type_and_thresholds_within_the_zero_band_read_the_filtered_input() {
+        let split = |threshold, missing_type| {
+            Node::numerical(
+                0,
+                threshold,
+                missing_type,
+                true,
+                Child::Leaf(0),
+                Child::Leaf(1),
+            )
+        };
+        for threshold in [0.0, -0.0, -ZERO_THRESHOLD, 1e-40, -1e-40] {
+            assert!(
+                !reads_raw(&split(threshold, MissingType::None)),
+                "{threshold:e}"
+            );
+            assert!(
+                !reads_raw(&split(threshold, MissingType::Nan)),
+                "{threshold:e}"
+            );
+        }
+        assert!(!reads_raw(&split(30.5, MissingType::Zero)));
+        assert!(reads_raw(&split(ZERO_THRESHOLD, MissingType::None)));
     }
 }

@@ -860,6 +860,25 @@ def main() -> None:
         sn,
         25,
     )
+    # Trees of 4 leaves (3 splits), which the compiled scorer looks up by the splits' bits.
+    y3 = np.digitize(sg, np.quantile(sg, [1 / 3, 2 / 3])).astype(np.float64)
+    c.add(
+        "small_trees_nan_categorical",
+        ["trees of 4 leaves", "missing NaN", "categorical"],
+        {"objective": "multiclass", "num_class": 3, "num_leaves": 4},
+        xg,
+        y3,
+        30,
+        cat_idx=gcat,
+    )
+    c.add(
+        "small_trees_zero_as_missing",
+        ["trees of 4 leaves", "missing Zero"],
+        {"objective": "regression", "num_leaves": 4, "zero_as_missing": True},
+        xn,
+        sn,
+        30,
+    )
     c.older_header("binary", "binary_v2_header", "v2")
     c.older_header("multiclass_categorical_nan", "categorical_v3_header", "v3")
 

@@ -549,6 +549,16 @@ mod tests {
     }
 
     #[test]
+    fn a_nan_threshold_keeps_a_model_out_of_the_quickscorer_layout() {
+        let fixture = include_str!("../../tests/codegen/two_trees.txt");
+        let model = Model::from_text(fixture).expect("the fixture parses");
+        assert!(fits_quickscorer(&model));
+        let text = fixture.replace("threshold=30.5 0", "threshold=nan 0");
+        let model = Model::from_text(&text).expect("LightGBM loads a NaN threshold too");
+        assert!(!fits_quickscorer(&model));
+    }
+
+    #[test]
     fn zero_type_and_thresholds_within_the_zero_band_read_the_filtered_input() {
         let split = |threshold, missing_type| {
             Node::numerical(

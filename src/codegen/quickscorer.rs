@@ -11,13 +11,20 @@ const MAX_LEAVES: usize = 64;
 const MAX_TREES: usize = 16_384;
 
 /// Whether [`quickscorer_source`] can lay `model` out: no linear tree, no tree over 64
-/// leaves, and few enough trees for the scratch space on the stack.
+/// leaves, no NaN threshold, and few enough trees for the scratch space on the stack.
+///
+/// A NaN threshold (LightGBM never writes one, but loads one) sends every non-missing value
+/// right, which has no place in a feature's nodes sorted by threshold.
 pub fn fits(model: &Model) -> bool {
-    model.trees.len() <= MAX_TREES
-        && model
-            .trees
-            .iter()
-            .all(|tree| tree.linear.is_none() && tree.leaf_value.len() <= MAX_LEAVES)
+    let plain_tree = |tree: &Tree| {
+        tree.linear.is_none()
+            && tree.leaf_value.len() <= MAX_LEAVES
+            && tree.nodes.iter().all(|node| match node.split {
+                Split::Numerical { threshold, .. } => !threshold.is_nan(),
+                Split::Categorical { .. } => true,
+            })
+    };
+    model.trees.len() <= MAX_TREES && model.trees.iter().all(plain_tree)
 }
 
 /// One node as the scorer applies it.

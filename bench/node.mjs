@@ -97,6 +97,19 @@ async function time(single, batch, numRows, isAsync) {
 }
 
 // A raw wasm module with alloc/predict/predict_rows exports under `prefix`.
+// One row through a wasm scorer, as a caller must: row `r` copied into linear memory (`mem`)
+// at byte `input`, `predict(input, output)`, the `k` outputs copied from byte `output` into
+// `outputs`. Element by element into buffers made once: `set(subarray)` and `slice` would
+// make two typed arrays per call, which on the default model costs V8 more (about 400 ns)
+// than the prediction itself, the same for every wasm scorer, hiding their difference.
+function rowThroughMemory(mem, rows, r, f, k, input, output, outputs, predict) {
+  const [from, to] = [r * f, input / 8 - r * f];
+  for (let j = from; j < from + f; j++) mem[to + j] = rows[j];
+  predict(input, output);
+  for (let j = 0; j < k; j++) outputs[j] = mem[output / 8 + j];
+  return outputs;
+}
+
 async function wasmScorer(path, prefix, f, k, numRows) {
   const { instance } = await WebAssembly.instantiate(readFileSync(path), {});
   const e = instance.exports;
@@ -113,17 +126,8 @@ async function wasmScorer(path, prefix, f, k, numRows) {
   };
   return {
     artifact: path,
-    // One row: copy it in, predict, copy the outputs out, as a caller must. Element by
-    // element into buffers made once: `set(subarray)` and `slice` would make two typed
-    // arrays per call, which on the default model costs V8 more (about 400 ns) than the
-    // prediction itself, the same for every wasm scorer, hiding the scorers' difference.
     single(rows, r) {
-      const mem = view();
-      const [from, to] = [r * f, input / 8 - r * f];
-      for (let j = from; j < from + f; j++) mem[to + j] = rows[j];
-      predict(input, output);
-      for (let j = 0; j < k; j++) outputs[j] = mem[output / 8 + j];
-      return outputs;
+      return rowThroughMemory(view(), rows, r, f, k, input, output, outputs, predict);
     },
     batch(rows) {
       view().set(rows, input / 8);
@@ -152,13 +156,9 @@ async function lleavesWasm(path, f, k, numRows) {
   const outputs = new Float64Array(k);
   return {
     artifact: path,
-    // As for the other wasm scorers: element by element into buffers made once.
     single(rows, r) {
-      const [from, to] = [r * f, input / 8 - r * f];
-      for (let j = from; j < from + f; j++) mem[to + j] = rows[j];
-      e.forest_root(input, output, 0, 1);
-      for (let j = 0; j < k; j++) outputs[j] = mem[output / 8 + j];
-      return outputs;
+      const predict = () => e.forest_root(input, output, 0, 1);
+      return rowThroughMemory(mem, rows, r, f, k, input, output, outputs, predict);
     },
     batch(rows) {
       mem.set(rows, input / 8);

@@ -124,6 +124,8 @@ def main() -> None:
         lleaves_wasm = find(rows, "lleaves wasm32 export")
         if lleaves_wasm.get("status") == "failed":
             notes.append(f"lleaves to wasm32: {lleaves_wasm['reason']}.")
+        elif lleaves_wasm.get("note"):
+            notes.append(f"lleaves to wasm32: {lleaves_wasm['note']}.")
         if build.get("genrecast_noopt_raw"):
             notes.append(
                 f"genrecast's wasm before wasm-opt: {kb(build['genrecast_noopt_raw'])} raw."

@@ -14,11 +14,15 @@
 //!
 //! Nodes whose direction is not one comparison of the value with the threshold are kept
 //! apart. A NaN has its own list per feature of the nodes it sends right. A categorical
-//! feature's nodes are tested one by one, branch-free: the row's category gives one word
-//! and one bit, the same in every node's bitset (each padded to the feature's widest), so a
-//! node costs a load and a shift. Numerical splits with missing type Zero, rare, are tested
-//! one by one with the tree walk's own decision function. `crate::codegen` builds the
-//! tables and decides which models are scored this way.
+//! feature has few values, so its nodes are applied ahead of time: for every category (and
+//! one slot for the values in no node's set) a list holds, per tree, the AND of the masks of
+//! the feature's nodes that send that category right, and a row touches one list. Where
+//! those lists would be too large (many categories, few nodes), the feature's nodes are
+//! tested one by one instead, branch-free: the row's category gives one word and one bit,
+//! the same in every node's bitset (each padded to the feature's widest), so a node costs a
+//! load and a shift. Numerical splits with missing type Zero, rare, are tested one by one
+//! with the tree walk's own decision function. `crate::codegen` builds the tables and
+//! decides which models are scored this way.
 
 use crate::forest::{category, exit_mask, first_exit, numerical_goes_left};
 use crate::model::MissingType;
@@ -42,8 +46,21 @@ pub struct QuickScorer<'a> {
     pub nan_starts: &'a [u32],
     pub nan_trees: &'a [u32],
     pub nan_masks: &'a [u64],
-    /// Feature `f`'s categorical nodes: entries `categorical_starts[f]..categorical_starts[f +
-    /// 1]` of `categorical_trees` and `categorical_masks`.
+    /// How many category lists feature `f` has: one per category up to the largest in any
+    /// of its nodes' sets, then one for every other value. 0 where its nodes (if any) are
+    /// tested one by one.
+    pub category_slots: &'a [u32],
+    /// Feature `f`'s list for slot `s` is entries `category_list_starts[i]..
+    /// category_list_starts[i + 1]` of `category_trees` and `category_masks`, where `i =
+    /// category_list_firsts[f] + s`. Each list is in tree order.
+    pub category_list_firsts: &'a [u32],
+    pub category_list_starts: &'a [u32],
+    pub category_trees: &'a [u16],
+    /// The AND of the masks of the tree's nodes on the feature that send the category right.
+    pub category_masks: &'a [u64],
+    /// Feature `f`'s categorical nodes tested one by one: entries
+    /// `categorical_starts[f]..categorical_starts[f + 1]` of `categorical_trees` and
+    /// `categorical_masks`.
     pub categorical_starts: &'a [u32],
     pub categorical_trees: &'a [u32],
     pub categorical_masks: &'a [u64],
@@ -131,6 +148,21 @@ impl QuickScorer<'_> {
     /// Applies feature `f`'s categorical nodes to `value`.
     #[inline]
     fn categorical(&self, f: usize, value: f64, exits: &mut [u64]) {
+        let slots = self.category_slots[f];
+        if slots > 0 {
+            // The last slot holds what no set contains: larger categories, NaN, negatives.
+            let slot = category(value).map_or(slots - 1, |c| c.min(slots - 1));
+            let list = (self.category_list_firsts[f] + slot) as usize;
+            let range = self.category_list_starts[list] as usize
+                ..self.category_list_starts[list + 1] as usize;
+            for (&tree, &mask) in self.category_trees[range.clone()]
+                .iter()
+                .zip(&self.category_masks[range])
+            {
+                exits[tree as usize] &= mask;
+            }
+            return;
+        }
         let range = self.categorical_starts[f] as usize..self.categorical_starts[f + 1] as usize;
         if range.is_empty() {
             return;

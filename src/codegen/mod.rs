@@ -33,6 +33,10 @@ pub enum Layout {
     TreeFunctions,
     /// Static tables scored feature by feature ([`crate::quickscorer`]).
     QuickScorer,
+    /// As [`Layout::QuickScorer`], with every categorical node tested on its own, as
+    /// QuickScorer does for a feature whose category lists would be too large: a layout of
+    /// its own so that the tests check that path on every model with categorical splits.
+    QuickScorerNodeByNode,
 }
 
 /// Models with more internal nodes than this are laid out for QuickScorer when they can be:
@@ -63,7 +67,7 @@ pub fn forest_source(model: &Model, source: &str) -> String {
     forest_source_in(model, source, layout_for(model))
 }
 
-/// Renders `model` as a Rust module in `layout`, which for [`Layout::QuickScorer`] the model
+/// Renders `model` as a Rust module in `layout`, which for the QuickScorer layouts the model
 /// must fit ([`fits_quickscorer`]).
 pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
     let mut out = String::new();
@@ -110,14 +114,14 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
         model.num_iterations(),
     );
 
-    if layout == Layout::QuickScorer {
+    if layout != Layout::TreeFunctions {
         out.push_str(
             "/// Writes the raw scores of one row (of length `NUM_FEATURE`) into `out`.\n\
              fn raw_scores(features: &[f64], out: &mut [f64]) {\n    \
              let x: [f64; NUM_FEATURE] = core::array::from_fn(|i| input(features[i]));\n    \
              QUICKSCORER.raw_scores(&x, &mut [0; NUM_TREES], out);\n}\n\n",
         );
-        quickscorer::quickscorer_source(&mut out, model);
+        quickscorer::quickscorer_source(&mut out, model, layout == Layout::QuickScorer);
         return out;
     }
     // Tree t adds to output t % k; adding each output's trees in file order keeps LightGBM's
@@ -167,6 +171,14 @@ pub fn forests_source(models: &[(String, Model, String)], source: &str) -> Strin
         let mut layouts = vec![(Layout::TreeFunctions, "tree_functions")];
         if fits_quickscorer(model) {
             layouts.push((Layout::QuickScorer, "quickscorer"));
+            let categorical = |tree: &Tree| {
+                tree.nodes
+                    .iter()
+                    .any(|n| matches!(n.split, Split::Categorical { .. }))
+            };
+            if model.trees.iter().any(categorical) {
+                layouts.push((Layout::QuickScorerNodeByNode, "quickscorer_node_by_node"));
+            }
         }
         for (layout, layout_name) in layouts {
             let module = format!("model_{clean}_{layout_name}");
@@ -436,6 +448,10 @@ fn write_static<T>(
 
 fn write_f64s(out: &mut String, name: &str, values: &[f64]) {
     write_static(out, name, "f64", values, |&v| f64_source(v));
+}
+
+fn write_u16s(out: &mut String, name: &str, values: &[u16]) {
+    write_static(out, name, "u16", values, u16::to_string);
 }
 
 fn write_u32s(out: &mut String, name: &str, values: &[u32]) {

@@ -1,14 +1,19 @@
 //! [`Model`] -> the static tables of a `crate::quickscorer::QuickScorer`, as Rust source.
 
-use super::{f64_source, write_f64s, write_u32s, write_u64s};
+use super::{f64_source, write_f64s, write_u16s, write_u32s, write_u64s};
 use crate::model::{Child, MissingType, Model, Split, Tree};
 use std::fmt::Write;
 use std::ops::Range;
 
 /// The most leaves a tree may have: one bit of a `u64` each.
 const MAX_LEAVES: usize = 64;
-/// The most trees: the scorer keeps one `u64` per tree on the stack (here 128 KiB).
+/// The most trees: the scorer keeps one `u64` per tree on the stack (here 128 KiB), and
+/// category lists hold tree numbers as `u16`.
 const MAX_TREES: usize = 16_384;
+/// A categorical feature gets one list per category when the lists hold at most this many
+/// entries per node of the feature; otherwise its nodes are tested one by one. Measured on
+/// regression_cat_nan (bench/NOTES.md), whose features come to 7-13 entries per node.
+const CATEGORY_LISTS_MAX_ENTRIES_PER_NODE: usize = 16;
 
 /// Whether [`quickscorer_source`] can lay `model` out: no linear tree, no tree over 64
 /// leaves, no NaN threshold, and few enough trees for the scratch space on the stack.
@@ -41,8 +46,57 @@ struct CategoricalNode {
     bitset: Vec<u32>,
 }
 
-/// Writes `static QUICKSCORER` and its arrays for `model`, which must [`fits`].
-pub fn quickscorer_source(out: &mut String, model: &Model) {
+/// One categorical feature's lists, one per slot (see `crate::quickscorer::QuickScorer`).
+struct CategoryLists {
+    starts: Vec<u32>,
+    trees: Vec<u16>,
+    masks: Vec<u64>,
+}
+
+/// The category lists of a feature whose nodes are `nodes` (in tree order), or `None` when
+/// they would be over [`CATEGORY_LISTS_MAX_ENTRIES_PER_NODE`].
+fn category_lists(nodes: &[CategoricalNode]) -> Option<CategoryLists> {
+    let in_set =
+        |bitset: &[u32], c: usize| bitset.get(c / 32).is_some_and(|w| w >> (c % 32) & 1 == 1);
+    let largest = nodes
+        .iter()
+        .filter_map(|n| {
+            (0..n.bitset.len() * 32)
+                .rev()
+                .find(|&c| in_set(&n.bitset, c))
+        })
+        .max();
+    let slots = largest.map_or(1, |c| c + 2);
+    let budget = CATEGORY_LISTS_MAX_ENTRIES_PER_NODE * nodes.len();
+    let mut lists = CategoryLists {
+        starts: vec![],
+        trees: vec![],
+        masks: vec![],
+    };
+    for slot in 0..slots {
+        lists.starts.push(lists.trees.len() as u32);
+        // The last slot is in no set.
+        let goes_left = |node: &CategoricalNode| slot + 1 < slots && in_set(&node.bitset, slot);
+        for tree_nodes in nodes.chunk_by(|a, b| a.entry.tree == b.entry.tree) {
+            let mask = tree_nodes
+                .iter()
+                .filter(|&n| !goes_left(n))
+                .fold(u64::MAX, |mask, n| mask & n.entry.mask);
+            if mask != u64::MAX {
+                lists.trees.push(tree_nodes[0].entry.tree as u16);
+                lists.masks.push(mask);
+            }
+        }
+        if lists.trees.len() > budget {
+            return None;
+        }
+    }
+    Some(lists)
+}
+
+/// Writes `static QUICKSCORER` and its arrays for `model`, which must [`fits`]. With
+/// `category_lists` false, every categorical node is tested one by one (for the tests).
+pub fn quickscorer_source(out: &mut String, model: &Model, category_lists: bool) {
     let mut by_threshold: Vec<Vec<(f64, Entry)>> = (0..model.num_feature).map(|_| vec![]).collect();
     let mut nan_right: Vec<Vec<Entry>> = (0..model.num_feature).map(|_| vec![]).collect();
     let mut categorical: Vec<Vec<CategoricalNode>> =
@@ -123,11 +177,27 @@ pub fn quickscorer_source(out: &mut String, model: &Model) {
         nan_masks.extend(entries.iter().map(|e| e.mask));
         nan_starts.push(nan_trees.len() as u32);
     }
+    let (mut category_slots, mut category_list_firsts) = (vec![], vec![]);
+    let mut category_list_starts = vec![];
+    let (mut category_trees, mut category_masks) = (vec![], vec![]);
     let mut categorical_starts = vec![0u32];
     let (mut categorical_trees, mut categorical_masks) = (vec![], vec![]);
     let (mut categorical_words, mut categorical_bits_starts) = (vec![], vec![]);
     let mut categorical_bits = vec![];
-    for nodes in categorical {
+    for mut nodes in categorical {
+        category_list_firsts.push(category_list_starts.len() as u32);
+        let lists = match category_lists && !nodes.is_empty() {
+            true => self::category_lists(&nodes),
+            false => None,
+        };
+        category_slots.push(lists.as_ref().map_or(0, |l| l.starts.len() as u32));
+        if let Some(lists) = lists {
+            let base = category_trees.len() as u32;
+            category_list_starts.extend(lists.starts.iter().map(|s| base + s));
+            category_trees.extend(lists.trees);
+            category_masks.extend(lists.masks);
+            nodes.clear();
+        }
         let words = nodes.iter().map(|n| n.bitset.len()).max().unwrap_or(0);
         categorical_words.push(words as u32);
         categorical_bits_starts.push(categorical_bits.len() as u32);
@@ -139,6 +209,7 @@ pub fn quickscorer_source(out: &mut String, model: &Model) {
         }
         categorical_starts.push(categorical_trees.len() as u32);
     }
+    category_list_starts.push(category_trees.len() as u32);
 
     let _ = writeln!(
         out,
@@ -148,6 +219,10 @@ pub fn quickscorer_source(out: &mut String, model: &Model) {
          thresholds: &THRESHOLDS,\n    threshold_trees: &THRESHOLD_TREES,\n    \
          threshold_masks: &THRESHOLD_MASKS,\n    nan_starts: &NAN_STARTS,\n    \
          nan_trees: &NAN_TREES,\n    nan_masks: &NAN_MASKS,\n    \
+         category_slots: &CATEGORY_SLOTS,\n    \
+         category_list_firsts: &CATEGORY_LIST_FIRSTS,\n    \
+         category_list_starts: &CATEGORY_LIST_STARTS,\n    \
+         category_trees: &CATEGORY_TREES,\n    category_masks: &CATEGORY_MASKS,\n    \
          categorical_starts: &CATEGORICAL_STARTS,\n    \
          categorical_trees: &CATEGORICAL_TREES,\n    \
          categorical_masks: &CATEGORICAL_MASKS,\n    \
@@ -163,6 +238,11 @@ pub fn quickscorer_source(out: &mut String, model: &Model) {
     write_u32s(out, "NAN_STARTS", &nan_starts);
     write_u32s(out, "NAN_TREES", &nan_trees);
     write_u64s(out, "NAN_MASKS", &nan_masks);
+    write_u32s(out, "CATEGORY_SLOTS", &category_slots);
+    write_u32s(out, "CATEGORY_LIST_FIRSTS", &category_list_firsts);
+    write_u32s(out, "CATEGORY_LIST_STARTS", &category_list_starts);
+    write_u16s(out, "CATEGORY_TREES", &category_trees);
+    write_u64s(out, "CATEGORY_MASKS", &category_masks);
     write_u32s(out, "CATEGORICAL_STARTS", &categorical_starts);
     write_u32s(out, "CATEGORICAL_TREES", &categorical_trees);
     write_u64s(out, "CATEGORICAL_MASKS", &categorical_masks);

@@ -1,6 +1,7 @@
 //! [`Model`] -> Rust source for a `const` [`crate::forest::Forest`].
 //!
-//! Two layouts, chosen per model by [`layout_for`] from measurements (bench/NOTES.md):
+//! Two layouts, chosen per model by [`layout_for`] from measurements (bench/NOTES.md), and
+//! a variant of the second that only the tests build ([`Layout::QuickScorerNodeByNode`]):
 //!
 //! - [`Layout::TreeFunctions`], for small models and for those QuickScorer cannot hold:
 //!   each tree becomes one function that returns its output for a row, with a comment

@@ -11,7 +11,8 @@ const MAX_LEAVES: usize = 64;
 /// category lists hold tree numbers as `u16`.
 const MAX_TREES: usize = 16_384;
 /// A categorical feature gets one list per category when the lists hold at most this many
-/// entries per node of the feature; otherwise its nodes are tested one by one. Measured on
+/// entries, and it has at most this many slots, per node of the feature; otherwise its nodes
+/// are tested one by one. Measured on
 /// regression_cat_nan (bench/NOTES.md), whose features come to 7-13 entries per node.
 const CATEGORY_LISTS_MAX_ENTRIES_PER_NODE: usize = 16;
 
@@ -58,16 +59,17 @@ struct CategoryLists {
 fn category_lists(nodes: &[CategoricalNode]) -> Option<CategoryLists> {
     let in_set =
         |bitset: &[u32], c: usize| bitset.get(c / 32).is_some_and(|w| w >> (c % 32) & 1 == 1);
-    let largest = nodes
-        .iter()
-        .filter_map(|n| {
-            (0..n.bitset.len() * 32)
-                .rev()
-                .find(|&c| in_set(&n.bitset, c))
-        })
-        .max();
+    let largest_in = |bitset: &[u32]| {
+        let word = bitset.iter().rposition(|&w| w != 0)?;
+        Some(word * 32 + 31 - bitset[word].leading_zeros() as usize)
+    };
+    let largest = nodes.iter().filter_map(|n| largest_in(&n.bitset)).max();
     let slots = largest.map_or(1, |c| c + 2);
     let budget = CATEGORY_LISTS_MAX_ENTRIES_PER_NODE * nodes.len();
+    // Slots cost a start each even when their lists are empty (categories in every set).
+    if slots > budget {
+        return None;
+    }
     let mut lists = CategoryLists {
         starts: vec![],
         trees: vec![],
@@ -75,8 +77,8 @@ fn category_lists(nodes: &[CategoricalNode]) -> Option<CategoryLists> {
     };
     for slot in 0..slots {
         lists.starts.push(lists.trees.len() as u32);
-        // The last slot is in no set.
-        let goes_left = |node: &CategoricalNode| slot + 1 < slots && in_set(&node.bitset, slot);
+        // The last slot, `largest + 1`, is in no set, as every value that shares it.
+        let goes_left = |node: &CategoricalNode| in_set(&node.bitset, slot);
         for tree_nodes in nodes.chunk_by(|a, b| a.entry.tree == b.entry.tree) {
             let mask = tree_nodes
                 .iter()
@@ -95,8 +97,8 @@ fn category_lists(nodes: &[CategoricalNode]) -> Option<CategoryLists> {
 }
 
 /// Writes `static QUICKSCORER` and its arrays for `model`, which must [`fits`]. With
-/// `category_lists` false, every categorical node is tested one by one (for the tests).
-pub fn quickscorer_source(out: &mut String, model: &Model, category_lists: bool) {
+/// `use_category_lists` false, every categorical node is tested one by one (for the tests).
+pub fn quickscorer_source(out: &mut String, model: &Model, use_category_lists: bool) {
     let mut by_threshold: Vec<Vec<(f64, Entry)>> = (0..model.num_feature).map(|_| vec![]).collect();
     let mut nan_right: Vec<Vec<Entry>> = (0..model.num_feature).map(|_| vec![]).collect();
     let mut categorical: Vec<Vec<CategoricalNode>> =
@@ -186,9 +188,10 @@ pub fn quickscorer_source(out: &mut String, model: &Model, category_lists: bool)
     let mut categorical_bits = vec![];
     for mut nodes in categorical {
         category_list_firsts.push(category_list_starts.len() as u32);
-        let lists = match category_lists && !nodes.is_empty() {
-            true => self::category_lists(&nodes),
-            false => None,
+        let lists = if use_category_lists && !nodes.is_empty() {
+            category_lists(&nodes)
+        } else {
+            None
         };
         category_slots.push(lists.as_ref().map_or(0, |l| l.starts.len() as u32));
         if let Some(lists) = lists {

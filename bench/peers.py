@@ -66,11 +66,10 @@ class Bench:
             start = time.perf_counter()
             built = make(self, export)
             record["build_s"] = time.perf_counter() - start
-            if built is None or isinstance(built, str):
-                # An export for Node, with or without a note on how it was built.
+            if built is None or isinstance(built, dict):
+                # An export for Node, with or without fields saying how it was built.
                 record["status"] = "exported"
-                if built:
-                    record["note"] = built
+                record.update(built or {})
                 return record
             predict, artifact = built
             if artifact is not None:
@@ -207,19 +206,22 @@ def m2cgen_export(bench: Bench, export: Path):
 
 
 # lleaves' IR for a large model can take the wasm32 backend far longer than the native one
-# (over 10 minutes for the 1000-tree model, where native takes 2), so it has a time limit.
+# (over 10 minutes for the 1000-tree model, where native takes 2), so it has a time limit:
+# for each of the inlined build, the build without inlining and wasm-opt, so up to three
+# times this in all.
 LLEAVES_WASM_LIMIT_S = int(os.environ.get("BENCH_LLEAVES_WASM_LIMIT_S", "180"))
 
 
 def lleaves_wasm_export(bench: Bench, export: Path):
     """lleaves' LLVM IR for the model, compiled for wasm32 by the same LLVM (llvmlite) at
-    -O3, linked by rustc's `rust-lld` and passed through `wasm-opt -O3` into `lleaves.wasm`
-    for Node: a wasm peer that handles categorical splits and missing values as lleaves
+    -O3, linked by rustc's `rust-lld` and passed through `wasm-opt -O3` (where it finishes
+    within the limit) into `lleaves.wasm` for Node: a wasm peer that handles categorical splits and missing values as lleaves
     does natively. Its `exp` is imported from the host (Node passes `Math.exp`).
 
     First as lleaves compiles by default (trees inlined into the root function); if that
     does not finish within the limit, with lleaves' own `finline=False`, which its
-    documentation offers for models whose compile is slow. Returns a note saying which."""
+    documentation offers for models whose compile is slow. Returns fields for its record:
+    a `note` saying what was done differently, and `wasm_opt` (whether it ran)."""
     obj = export / "lleaves-wasm32.o"
     linked = export / "lleaves.noopt.wasm"
     wasm = export / "lleaves.wasm"
@@ -271,7 +273,8 @@ def lleaves_wasm_export(bench: Bench, export: Path):
             "module is timed without it"
         )
         note = f"{note}; {skipped}" if note else skipped
-    return note
+        return {"note": note, "wasm_opt": False}
+    return {"note": note, "wasm_opt": True} if note else {"wasm_opt": True}
 
 
 def compile_lleaves_wasm32(model_file: str, obj: Path, inline: bool) -> None:

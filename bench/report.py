@@ -120,9 +120,7 @@ def main() -> None:
         for name in NODE_ORDER:
             artifact = None
             # peers.py times LLVM's module as it is when wasm-opt passes its limit.
-            if name == "lleaves->wasm" and "wasm-opt -O3 did not finish" in str(
-                lleaves_wasm.get("note")
-            ):
+            if name == "lleaves->wasm" and lleaves_wasm.get("wasm_opt") is False:
                 artifact = "LLVM -O3 (no wasm-opt)"
             lines.append(row(name, find(rows, name), wasm, artifact=artifact))
         notes = []

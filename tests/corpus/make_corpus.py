@@ -881,6 +881,27 @@ def main() -> None:
     )
     c.older_header("binary", "binary_v2_header", "v2")
     c.older_header("multiclass_categorical_nan", "categorical_v3_header", "v3")
+    # Last, with its own generator, so that adding it left every model above as it was.
+    # One categorical feature of 4 values split often and one of 2000 split rarely: the
+    # compiled QuickScorer layout gives the first one list per category and tests the
+    # second's nodes one by one, both in one model.
+    xc, ccat = generated(np.random.default_rng(args.seed + 1), 6000, 1, 2, cat_levels=4)
+    xc[:, 2] = np.random.default_rng(args.seed + 2).integers(0, 2000, size=len(xc))
+    c.add(
+        "categorical_mixed_cardinality",
+        ["categorical", "category lists beside node-by-node tests"],
+        {
+            "objective": "regression",
+            "num_leaves": 8,
+            "min_data_per_group": 5,
+            "cat_smooth": 1.0,
+            "max_cat_threshold": 64,
+        },
+        xc,
+        3.0 * (xc[:, 1] % 2) + np.sin(xc[:, 0]) + 0.5 * (xc[:, 2] % 5 == 0),
+        20,
+        cat_idx=ccat,
+    )
 
     manifest = {
         "lightgbm_version": lgb.__version__,

@@ -8,7 +8,7 @@
 //! does not allocate: the caller passes the output buffer.
 
 pub use crate::model::ZERO_THRESHOLD;
-use crate::model::{Child, MissingType, Model, Node, Objective, Split};
+use crate::model::{bitset_contains, Child, MissingType, Model, Node, Objective, Split};
 use core::fmt;
 
 /// A borrowed ensemble, ready to score.
@@ -183,10 +183,7 @@ impl TreeRef<'_> {
 /// negative categories and categories past the block are not in the set.
 #[inline]
 pub fn category_in(x: f64, bitset: &[u32]) -> bool {
-    category(x).is_some_and(|c| {
-        let word = (c / 32) as usize;
-        word < bitset.len() && (bitset[word] >> (c % 32)) & 1 == 1
-    })
+    category(x).is_some_and(|c| bitset_contains(bitset, c))
 }
 
 /// The category LightGBM reads from a filtered input, or `None` for NaN and negative

@@ -46,13 +46,11 @@ pub struct QuickScorer<'a> {
     pub nan_starts: &'a [u32],
     pub nan_trees: &'a [u32],
     pub nan_masks: &'a [u64],
-    /// How many category lists feature `f` has: one per category up to the largest in any
-    /// of its nodes' sets, then one for every other value. 0 where its nodes (if any) are
-    /// tested one by one.
-    pub category_slots: &'a [u32],
-    /// Feature `f`'s list for slot `s` is entries `category_list_starts[i]..
-    /// category_list_starts[i + 1]` of `category_trees` and `category_masks`, where `i =
-    /// category_list_firsts[f] + s`. Each list is in tree order.
+    /// Feature `f` has lists `category_list_firsts[f]..category_list_firsts[f + 1]`, one per
+    /// slot: one per category up to the largest in any of its nodes' sets, then one for
+    /// every other value; none where its nodes (if any) are tested one by one. List `i` is
+    /// entries `category_list_starts[i]..category_list_starts[i + 1]` of `category_trees`
+    /// and `category_masks`, in tree order.
     pub category_list_firsts: &'a [u32],
     pub category_list_starts: &'a [u32],
     pub category_trees: &'a [u16],
@@ -148,7 +146,7 @@ impl QuickScorer<'_> {
     /// Applies feature `f`'s categorical nodes to `value`.
     #[inline]
     fn categorical(&self, f: usize, value: f64, exits: &mut [u64]) {
-        let slots = self.category_slots[f];
+        let slots = self.category_list_firsts[f + 1] - self.category_list_firsts[f];
         if slots > 0 {
             // The last slot holds what no set contains: larger categories, NaN, negatives.
             let slot = category(value).map_or(slots - 1, |c| c.min(slots - 1));

@@ -1,7 +1,7 @@
 //! [`Model`] -> the static tables of a `crate::quickscorer::QuickScorer`, as Rust source.
 
 use super::{f64_source, write_f64s, write_u16s, write_u32s, write_u64s};
-use crate::model::{Child, MissingType, Model, Split, Tree};
+use crate::model::{bitset_contains, Child, MissingType, Model, Split, Tree};
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -12,8 +12,8 @@ const MAX_LEAVES: usize = 64;
 const MAX_TREES: usize = 16_384;
 /// A categorical feature gets one list per category when the lists hold at most this many
 /// entries, and it has at most this many slots, per node of the feature; otherwise its nodes
-/// are tested one by one. Measured on
-/// regression_cat_nan (bench/NOTES.md), whose features come to 7-13 entries per node.
+/// are tested one by one. Measured on regression_cat_nan (bench/NOTES.md), whose features
+/// come to 7-13 entries per node.
 const CATEGORY_LISTS_MAX_ENTRIES_PER_NODE: usize = 16;
 
 /// Whether [`quickscorer_source`] can lay `model` out: no linear tree, no tree over 64
@@ -57,8 +57,6 @@ struct CategoryLists {
 /// The category lists of a feature whose nodes are `nodes` (in tree order), or `None` when
 /// they would be over [`CATEGORY_LISTS_MAX_ENTRIES_PER_NODE`].
 fn category_lists(nodes: &[CategoricalNode]) -> Option<CategoryLists> {
-    let in_set =
-        |bitset: &[u32], c: usize| bitset.get(c / 32).is_some_and(|w| w >> (c % 32) & 1 == 1);
     let largest_in = |bitset: &[u32]| {
         let word = bitset.iter().rposition(|&w| w != 0)?;
         Some(word * 32 + 31 - bitset[word].leading_zeros() as usize)
@@ -78,7 +76,7 @@ fn category_lists(nodes: &[CategoricalNode]) -> Option<CategoryLists> {
     for slot in 0..slots {
         lists.starts.push(lists.trees.len() as u32);
         // The last slot, `largest + 1`, is in no set, as every value that shares it.
-        let goes_left = |node: &CategoricalNode| in_set(&node.bitset, slot);
+        let goes_left = |node: &CategoricalNode| bitset_contains(&node.bitset, slot as u32);
         for tree_nodes in nodes.chunk_by(|a, b| a.entry.tree == b.entry.tree) {
             let mask = tree_nodes
                 .iter()
@@ -179,7 +177,7 @@ pub fn quickscorer_source(out: &mut String, model: &Model, use_category_lists: b
         nan_masks.extend(entries.iter().map(|e| e.mask));
         nan_starts.push(nan_trees.len() as u32);
     }
-    let (mut category_slots, mut category_list_firsts) = (vec![], vec![]);
+    let mut category_list_firsts = vec![];
     let mut category_list_starts = vec![];
     let (mut category_trees, mut category_masks) = (vec![], vec![]);
     let mut categorical_starts = vec![0u32];
@@ -193,7 +191,6 @@ pub fn quickscorer_source(out: &mut String, model: &Model, use_category_lists: b
         } else {
             None
         };
-        category_slots.push(lists.as_ref().map_or(0, |l| l.starts.len() as u32));
         if let Some(lists) = lists {
             let base = category_trees.len() as u32;
             category_list_starts.extend(lists.starts.iter().map(|s| base + s));
@@ -212,6 +209,7 @@ pub fn quickscorer_source(out: &mut String, model: &Model, use_category_lists: b
         }
         categorical_starts.push(categorical_trees.len() as u32);
     }
+    category_list_firsts.push(category_list_starts.len() as u32);
     category_list_starts.push(category_trees.len() as u32);
 
     let _ = writeln!(
@@ -222,7 +220,6 @@ pub fn quickscorer_source(out: &mut String, model: &Model, use_category_lists: b
          thresholds: &THRESHOLDS,\n    threshold_trees: &THRESHOLD_TREES,\n    \
          threshold_masks: &THRESHOLD_MASKS,\n    nan_starts: &NAN_STARTS,\n    \
          nan_trees: &NAN_TREES,\n    nan_masks: &NAN_MASKS,\n    \
-         category_slots: &CATEGORY_SLOTS,\n    \
          category_list_firsts: &CATEGORY_LIST_FIRSTS,\n    \
          category_list_starts: &CATEGORY_LIST_STARTS,\n    \
          category_trees: &CATEGORY_TREES,\n    category_masks: &CATEGORY_MASKS,\n    \
@@ -241,7 +238,6 @@ pub fn quickscorer_source(out: &mut String, model: &Model, use_category_lists: b
     write_u32s(out, "NAN_STARTS", &nan_starts);
     write_u32s(out, "NAN_TREES", &nan_trees);
     write_u64s(out, "NAN_MASKS", &nan_masks);
-    write_u32s(out, "CATEGORY_SLOTS", &category_slots);
     write_u32s(out, "CATEGORY_LIST_FIRSTS", &category_list_firsts);
     write_u32s(out, "CATEGORY_LIST_STARTS", &category_list_starts);
     write_u16s(out, "CATEGORY_TREES", &category_trees);

@@ -34,6 +34,14 @@ pub enum Split {
     Categorical { cat_idx: u32 },
 }
 
+/// Whether `category` is in a bitset block of `cat_threshold`; categories past the block are
+/// not. Shared by the scorers and by the build, which applies categorical nodes ahead of time.
+#[inline]
+pub fn bitset_contains(bitset: &[u32], category: u32) -> bool {
+    let word = (category / 32) as usize;
+    word < bitset.len() && (bitset[word] >> (category % 32)) & 1 == 1
+}
+
 /// An internal node: the feature it reads, its test and its two children.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Node {

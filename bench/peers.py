@@ -215,8 +215,9 @@ LLEAVES_WASM_LIMIT_S = int(os.environ.get("BENCH_LLEAVES_WASM_LIMIT_S", "180"))
 def lleaves_wasm_export(bench: Bench, export: Path):
     """lleaves' LLVM IR for the model, compiled for wasm32 by the same LLVM (llvmlite) at
     -O3, linked by rustc's `rust-lld` and passed through `wasm-opt -O3` (where it finishes
-    within the limit) into `lleaves.wasm` for Node: a wasm peer that handles categorical splits and missing values as lleaves
-    does natively. Its `exp` is imported from the host (Node passes `Math.exp`).
+    within the limit) into `lleaves.wasm` for Node: a wasm peer that handles categorical
+    splits and missing values as lleaves does natively. Its `exp` is imported from the host
+    (Node passes `Math.exp`).
 
     First as lleaves compiles by default (trees inlined into the root function); if that
     does not finish within the limit, with lleaves' own `finline=False`, which its
@@ -266,6 +267,7 @@ def lleaves_wasm_export(bench: Bench, export: Path):
             check=True,
             timeout=LLEAVES_WASM_LIMIT_S,
         )
+        wasm_opt_ran = True
     except subprocess.TimeoutExpired:
         shutil.copyfile(linked, wasm)
         skipped = (
@@ -273,8 +275,8 @@ def lleaves_wasm_export(bench: Bench, export: Path):
             "module is timed without it"
         )
         note = f"{note}; {skipped}" if note else skipped
-        return {"note": note, "wasm_opt": False}
-    return {"note": note, "wasm_opt": True} if note else {"wasm_opt": True}
+        wasm_opt_ran = False
+    return {"note": note, "wasm_opt": wasm_opt_ran}
 
 
 def compile_lleaves_wasm32(model_file: str, obj: Path, inline: bool) -> None:

@@ -7,8 +7,9 @@
 //! [`category_in`]) and give the same bits; the corpus and property tests check it. Scoring
 //! does not allocate: the caller passes the output buffer.
 
+pub use crate::model::numerical_goes_left;
 pub use crate::model::ZERO_THRESHOLD;
-use crate::model::{bitset_contains, Child, MissingType, Model, Node, Objective, Split};
+use crate::model::{bitset_contains, Child, Model, Node, Objective, Split};
 use core::fmt;
 
 /// A borrowed ensemble, ready to score.
@@ -250,31 +251,6 @@ pub fn input(x: f64) -> f64 {
         x
     } else {
         0.0
-    }
-}
-
-/// LightGBM's `NumericalDecision`, for a filtered input.
-#[inline]
-pub fn numerical_goes_left(
-    x: f64,
-    threshold: f64,
-    missing_type: MissingType,
-    default_left: bool,
-) -> bool {
-    let x = if x.is_nan() && missing_type != MissingType::Nan {
-        0.0
-    } else {
-        x
-    };
-    let missing = match missing_type {
-        MissingType::None => false,
-        MissingType::Zero => x == 0.0,
-        MissingType::Nan => x.is_nan(),
-    };
-    if missing {
-        default_left
-    } else {
-        x <= threshold
     }
 }
 

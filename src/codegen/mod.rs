@@ -1,7 +1,8 @@
 //! [`Model`] -> Rust source for a `const` [`crate::forest::Forest`].
 //!
 //! Two layouts, chosen per model by [`layout_for`] from measurements (bench/NOTES.md), and
-//! a variant of the second that only the tests build ([`Layout::QuickScorerNodeByNode`]):
+//! a variant of each that only the tests build ([`Layout::TreeFunctionsWithoutPrefixTables`],
+//! [`Layout::QuickScorerNodeByNode`]):
 //!
 //! - [`Layout::TreeFunctions`], for small models and for those QuickScorer cannot hold:
 //!   each tree becomes one function that returns its output for a row, with a comment
@@ -11,7 +12,9 @@
 //!   missing-value rule into one or two comparisons against a constant, on the row as
 //!   given where LightGBM's zero filter cannot change the answer and on the filtered row
 //!   where it can. A `raw_scores` function filters the row once and sums each output's
-//!   trees in file order.
+//!   trees in file order, starting from a prefix table ([`prefix_table`]) that holds the sum
+//!   of the output's first trees for every way a row can fall through them, where their
+//!   splits are few enough.
 //! - [`Layout::QuickScorer`], for large models: static tables that
 //!   [`crate::quickscorer::QuickScorer`] scores feature by feature; the code is the same
 //!   for every model, so compile time and code size stay small.
@@ -20,9 +23,11 @@
 //! and included by the crate. Thresholds and leaf values are printed with `{:?}`, which
 //! round-trips every `f64` exactly.
 
+mod prefix_table;
 mod quickscorer;
 
 use crate::model::{Child, MissingType, Model, Node, Objective, Split, Tree, ZERO_THRESHOLD};
+use prefix_table::{prefix_table, PrefixTable, Special};
 use quickscorer::{cat_block, in_order};
 use std::fmt::Write;
 
@@ -30,8 +35,11 @@ use std::fmt::Write;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
     /// One function per tree: a bitvector walk for trees of up to 64 leaves, nested
-    /// branches for others.
+    /// branches for others; each output's first trees from a prefix table where one fits.
     TreeFunctions,
+    /// As [`Layout::TreeFunctions`], without prefix tables: a layout of its own so that the
+    /// tests check the tree functions of trees that a prefix table would cover.
+    TreeFunctionsWithoutPrefixTables,
     /// Static tables scored feature by feature ([`crate::quickscorer`]).
     QuickScorer,
     /// As [`Layout::QuickScorer`], with every categorical node tested on its own, as
@@ -115,7 +123,10 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
         model.num_iterations(),
     );
 
-    if layout != Layout::TreeFunctions {
+    if !matches!(
+        layout,
+        Layout::TreeFunctions | Layout::TreeFunctionsWithoutPrefixTables
+    ) {
         out.push_str(
             "/// Writes the raw scores of one row (of length `NUM_FEATURE`) into `out`.\n\
              fn raw_scores(features: &[f64], out: &mut [f64]) {\n    \
@@ -138,20 +149,94 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
          let Ok(out) = <&mut [f64; NUM_OUTPUT]>::try_from(out) else { return };\n",
     );
     // Each class's trees are summed in a local, in file order: the same sum as LightGBM's,
-    // without a store and a load of `out` per tree.
+    // without a store and a load of `out` per tree. The first trees come from a prefix table
+    // where one fits.
+    let mut tables = vec![];
+    let mut in_table = vec![false; model.trees.len()];
     for class in 0..k {
-        let _ = writeln!(out, "    let mut sum = 0.0;");
-        for i in (class..model.trees.len()).step_by(k) {
+        let trees = (class..model.trees.len()).step_by(k);
+        let table = match layout {
+            Layout::TreeFunctions => prefix_table(model, class, PREFIX_TABLE_MAX_CELLS),
+            _ => None,
+        };
+        let covered = table.as_ref().map_or(0, |table| table.trees);
+        // `mut` only where a tree is added after the table.
+        let binding = if trees.len() > covered {
+            "let mut sum"
+        } else {
+            "let sum"
+        };
+        match &table {
+            Some(table) => write_prefix_lookup(&mut out, model, class, table, binding),
+            None => out.push_str("    let mut sum = 0.0;\n"),
+        }
+        for i in trees.clone().take(covered) {
+            in_table[i] = true;
+        }
+        for i in trees.skip(covered) {
             let _ = writeln!(out, "    sum += tree_{i}(x, raw);");
         }
         let _ = writeln!(out, "    out[{class}] = sum;");
+        tables.extend(table.map(|table| (class, table)));
     }
     out.push_str("}\n\n");
 
+    for (class, table) in tables {
+        write_f64s(&mut out, &format!("PREFIX_{class}"), &table.values);
+    }
     for (i, tree) in model.trees.iter().enumerate() {
-        write_tree(&mut out, i, tree, &model.feature_names);
+        if !in_table[i] {
+            write_tree(&mut out, i, tree, &model.feature_names);
+        }
     }
     out
+}
+
+/// The most entries of a prefix table (see [`prefix_table`]).
+const PREFIX_TABLE_MAX_CELLS: usize = 512;
+
+/// Writes `{binding} = PREFIX_{class}[index];`, the index computed from the table's splits,
+/// each named by one node that makes it.
+fn write_prefix_lookup(
+    out: &mut String,
+    model: &Model,
+    class: usize,
+    table: &PrefixTable,
+    binding: &str,
+) {
+    let _ = writeln!(
+        out,
+        "    // The first {} trees of output {class}, summed ahead of time.",
+        table.trees
+    );
+    out.push_str("    let mut index = 0;\n");
+    for feature in &table.features {
+        let name = &model.feature_names[feature.feature as usize];
+        for (i, split) in feature.splits.iter().enumerate() {
+            let condition = condition(&model.trees[split.tree], split.node);
+            let weight = match feature.weight(i) {
+                1 => String::new(),
+                w => format!(" * {w}"),
+            };
+            let _ = writeln!(
+                out,
+                "    index += usize::from({condition}){weight}; // {name}"
+            );
+        }
+        for &(special, offset) in &feature.specials {
+            let f = feature.feature;
+            let test = match special {
+                Special::Nan => format!("x[{f}].is_nan()"),
+                Special::Zero => format!("x[{f}] == 0.0"),
+            };
+            let weight = offset * feature.stride;
+            let _ = writeln!(
+                out,
+                "    index += usize::from({test}) * {weight}; // {name}"
+            );
+        }
+    }
+    let _ = writeln!(out, "    {binding} = PREFIX_{class}[index];");
 }
 
 /// Renders several models as one source file, each in every layout it fits, so that tests
@@ -170,6 +255,13 @@ pub fn forests_source(models: &[(String, Model, String)], source: &str) -> Strin
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
             .collect();
         let mut layouts = vec![(Layout::TreeFunctions, "tree_functions")];
+        let k = model.num_tree_per_iteration.max(1);
+        if (0..k).any(|class| prefix_table(model, class, PREFIX_TABLE_MAX_CELLS).is_some()) {
+            layouts.push((
+                Layout::TreeFunctionsWithoutPrefixTables,
+                "tree_functions_without_prefix_tables",
+            ));
+        }
         if fits_quickscorer(model) {
             layouts.push((Layout::QuickScorer, "quickscorer"));
             let categorical = |tree: &Tree| {

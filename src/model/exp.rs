@@ -111,12 +111,20 @@ fn split(x: f64, shift: i64) -> (f64, f64) {
     let exponent = (k >> 7) + shift;
     let (hi, lo) = (TABLE.0[index], TABLE.1[index]);
     let scale = f64::from_bits(hi.to_bits().wrapping_add((exponent as u64) << 52));
-    // exp(r) - 1 by its Taylor series; the first term left out, r^7 / 7!, is below 2^-70.
+    // exp(r) - 1 as r + r^2 (C2 + C3 r + C4 r^2 + C5 r^3); see `C2`.
     let r2 = r * r;
-    let poly = r2
-        * (1.0 / 2.0 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0)))));
+    let poly = r2 * (C2 + r * (C3 + r * (C4 + r * C5)));
     (scale, r + (lo + poly))
 }
+
+/// The cubic in `exp(r) - 1 = r + r^2 (C2 + C3 r + C4 r^2 + C5 r^3)`, fitted to
+/// `exp(r) - 1 - r` over `|r| <= ln2 / 256` by Remez's minimax algorithm in 60-digit
+/// arithmetic: off by at most 2^-65.4 there, as printed here. The Taylor series needs one
+/// more term (to `r^6 / 6!`) for as small an error, which costs 4% of a 16-class softmax.
+const C2: f64 = 0.49999999999996786;
+const C3: f64 = 0.16666666666665886;
+const C4: f64 = 0.04166668084270049;
+const C5: f64 = 0.008333335852508535;
 
 /// Builds [`TABLE`] in fixed point: numbers below 4 as `u128` with 126 fractional bits.
 /// `2^(2^j / N)` comes from square roots of 2; `2^(i / N)` multiplies those for the bits of

@@ -16,7 +16,7 @@ mod objective;
 mod parse;
 
 pub use error::ParseError;
-pub use node::{bitset_contains, Child, MissingType, Node, Split};
+pub use node::{bitset_contains, numerical_goes_left, Child, MissingType, Node, Split};
 pub use objective::Objective;
 
 /// LightGBM's `kZeroThreshold` (the `float` literal `1e-35f` widened to `double`): inputs

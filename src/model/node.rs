@@ -42,6 +42,32 @@ pub fn bitset_contains(bitset: &[u32], category: u32) -> bool {
     word < bitset.len() && (bitset[word] >> (category % 32)) & 1 == 1
 }
 
+/// LightGBM's `NumericalDecision`, for a filtered input (see `crate::forest::input`). Shared
+/// by the scorers and by the build, which decides nodes ahead of time.
+#[inline]
+pub fn numerical_goes_left(
+    x: f64,
+    threshold: f64,
+    missing_type: MissingType,
+    default_left: bool,
+) -> bool {
+    let x = if x.is_nan() && missing_type != MissingType::Nan {
+        0.0
+    } else {
+        x
+    };
+    let missing = match missing_type {
+        MissingType::None => false,
+        MissingType::Zero => x == 0.0,
+        MissingType::Nan => x.is_nan(),
+    };
+    if missing {
+        default_left
+    } else {
+        x <= threshold
+    }
+}
+
 /// An internal node: the feature it reads, its test and its two children.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Node {

@@ -35,27 +35,14 @@ fn raw_scores(features: &[f64], out: &mut [f64]) {
     let Ok(raw) = <&[f64; NUM_FEATURE]>::try_from(features) else { return };
     let x: &[f64; NUM_FEATURE] = &core::array::from_fn(|i| input(raw[i]));
     let Ok(out) = <&mut [f64; NUM_OUTPUT]>::try_from(out) else { return };
-    let mut sum = 0.0;
-    sum += tree_0(x, raw);
-    sum += tree_1(x, raw);
+    // The first 2 trees of output 0, summed ahead of time.
+    let mut index = 0;
+    index += usize::from(at_most_or_nan(raw[0], 30.5)); // age
+    index += usize::from(at_most_or_nan(raw[0], 18.0)); // age
+    index += usize::from(category_in(x[1], &[37])) * 3; // service
+    index += usize::from(x[2] <= -1.0000000180025095e-35 || x[2] == 0.0 || x[2].is_nan()) * 6; // plays
+    let sum = PREFIX_0[index];
     out[0] = sum;
 }
 
-#[inline]
-fn tree_0(x: &[f64; NUM_FEATURE], raw: &[f64; NUM_FEATURE]) -> f64 {
-    const LEAVES: [f64; 4] = [0.5, -0.25, 0.125, -0.25];
-    let mut index = 0;
-    index |= usize::from(at_most_or_nan(raw[0], 30.5)); // age
-    index |= usize::from(category_in(x[1], &[37])) << 1; // service
-    LEAVES[index]
-}
-
-#[inline]
-fn tree_1(x: &[f64; NUM_FEATURE], raw: &[f64; NUM_FEATURE]) -> f64 {
-    const LEAVES: [f64; 4] = [-0.03125, 0.015625, -0.03125, 0.0625];
-    let mut index = 0;
-    index |= usize::from(x[2] <= -1.0000000180025095e-35 || x[2] == 0.0 || x[2].is_nan()); // plays
-    index |= usize::from(at_most_or_nan(raw[0], 18.0)) << 1; // age
-    LEAVES[index]
-}
-
+static PREFIX_0: [f64; 12] = [0.46875, -0.28125, -0.28125, 0.09375, -0.28125, -0.28125, 0.515625, -0.234375, -0.1875, 0.140625, -0.234375, -0.1875];

@@ -2,7 +2,7 @@
 //! numerical split of each missing type and a categorical split) is compared with the
 //! committed `tests/codegen/two_trees.rs`, and without its prefix table with
 //! `tests/codegen/two_trees_without_prefix_tables.rs`. Run with `UPDATE_GOLDEN=1` to rewrite the
-//! expected file after a deliberate change to the code generator, and review the diff.
+//! expected files after a deliberate change to the code generator, and review the diff.
 
 use genrecast::codegen::{forest_source_in, layout_for, Layout};
 use genrecast::model::Model;

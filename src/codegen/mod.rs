@@ -142,6 +142,9 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
     out.push_str(
         "/// Writes the raw scores of one row (of length `NUM_FEATURE`) into `out`:\n\
          /// each output's trees summed in file order.\n\
+         // Where prefix tables cover every tree, the filtered row can go unread, and a table\n\
+         // of one-leaf trees leaves its index at 0.\n\
+         #[allow(unused_variables, unused_mut)]\n\
          fn raw_scores(features: &[f64], out: &mut [f64]) {\n    \
          // `Forest::raw_scores` has checked the lengths; as arrays, no tree checks them.\n    \
          let Ok(raw) = <&[f64; NUM_FEATURE]>::try_from(features) else { return };\n    \
@@ -229,11 +232,11 @@ fn write_prefix_lookup(
                 Special::Nan => format!("x[{f}].is_nan()"),
                 Special::Zero => format!("x[{f}] == 0.0"),
             };
-            let weight = offset * feature.stride;
-            let _ = writeln!(
-                out,
-                "    index += usize::from({test}) * {weight}; // {name}"
-            );
+            let weight = match offset * feature.stride {
+                1 => String::new(),
+                w => format!(" * {w}"),
+            };
+            let _ = writeln!(out, "    index += usize::from({test}){weight}; // {name}");
         }
     }
     let _ = writeln!(out, "    {binding} = PREFIX_{class}[index];");

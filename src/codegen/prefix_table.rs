@@ -14,18 +14,24 @@
 //! most the threshold, so the splits it goes left at are nested and their count names them.
 //! NaN and 0.0 go to each split's default side under missing types NaN and Zero; where that
 //! set is not the one its count names, the value gets a slot of its own. A categorical
-//! feature's splits, whose sets of categories need not nest, add a bit each. A linear tree,
-//! or one that would take the table past its size, ends the prefix.
+//! feature's splits, whose sets of categories need not nest, add a bit each. The prefix ends
+//! at a linear tree, at one that would take the table past its size, and at one that would
+//! give a feature both numerical and categorical splits (LightGBM does not), or more than
+//! 63 distinct numerical or 31 categorical ones.
 
 use super::quickscorer::cat_block;
 use crate::model::{
-    bitset_contains, numerical_goes_left, Child, Model, Split, Tree, ZERO_THRESHOLD,
+    bitset_contains, numerical_goes_left, Child, MissingType, Model, Split, Tree, ZERO_THRESHOLD,
 };
 
 /// What a split tests, compared by value so that repeated splits count once.
 #[derive(Debug, Clone, PartialEq)]
 enum Test {
-    Numerical(Split),
+    Numerical {
+        threshold: f64,
+        missing_type: MissingType,
+        default_left: bool,
+    },
     /// The bitset block of a categorical split.
     Categorical(Vec<u32>),
 }
@@ -40,16 +46,16 @@ pub struct SplitRef {
 }
 
 impl SplitRef {
-    /// Whether `x` goes left; `x` is a filtered input, and for a categorical split a category
-    /// or -1 (no category: NaN, a negative or a large value, all sent right).
+    /// Whether `x` goes left; `x` is a filtered input, and for a categorical split a whole
+    /// category or -1, which stands for every input in no category (NaN, -1 or below, 2^31
+    /// or above), all sent right.
     fn goes_left(&self, x: f64) -> bool {
         match &self.test {
-            Test::Numerical(Split::Numerical {
+            Test::Numerical {
                 threshold,
                 missing_type,
                 default_left,
-            }) => numerical_goes_left(x, *threshold, *missing_type, *default_left),
-            Test::Numerical(Split::Categorical { .. }) => false, // not built
+            } => numerical_goes_left(x, *threshold, *missing_type, *default_left),
             Test::Categorical(bitset) => x >= 0.0 && bitset_contains(bitset, x as u32),
         }
     }
@@ -58,10 +64,11 @@ impl SplitRef {
 /// A value that numerical splits may send to their default sides, whatever the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Special {
-    /// NaN, under missing type NaN.
+    /// NaN: sent to the default side under missing type NaN, and read as 0.0 under the
+    /// others, which under missing type Zero sends it to the default side too.
     Nan,
-    /// 0.0 after LightGBM's zero filter (NaN too, unless the missing type is NaN), under
-    /// missing type Zero.
+    /// 0.0 after LightGBM's zero filter, sent to the default side under missing type Zero.
+    /// (NaN, tested first, has its own slot wherever it needs one, never this one.)
     Zero,
 }
 
@@ -165,7 +172,18 @@ fn with_tree(
     let mut wider = features.to_vec();
     for (n, node) in tree.nodes.iter().enumerate() {
         let (test, categorical) = match node.split {
-            Split::Numerical { .. } => (Test::Numerical(node.split), false),
+            Split::Numerical {
+                threshold,
+                missing_type,
+                default_left,
+            } => {
+                let test = Test::Numerical {
+                    threshold,
+                    missing_type,
+                    default_left,
+                };
+                (test, false)
+            }
             Split::Categorical { cat_idx } => {
                 let bitset = tree.cat_threshold[cat_block(tree, cat_idx)].to_vec();
                 (Test::Categorical(bitset), true)
@@ -234,7 +252,7 @@ fn numerical_representatives(splits: &[SplitRef]) -> Option<NumericalIndex> {
     let beyond_band = next_up(ZERO_THRESHOLD);
     let mut inputs = vec![beyond_band, -beyond_band, f64::INFINITY, f64::NEG_INFINITY];
     for split in splits {
-        if let Test::Numerical(Split::Numerical { threshold: t, .. }) = split.test {
+        if let Test::Numerical { threshold: t, .. } = split.test {
             if t.is_finite() {
                 inputs.extend([t, next_up(t), -next_up(-t)]);
             }
@@ -298,14 +316,15 @@ fn next_up(x: f64) -> f64 {
 
 /// For each set of categorical `splits` (as bits) a category goes left at, a category that
 /// does; `None` when there would be more than `max_cells` sets. Every category past the
-/// largest in any bitset goes right everywhere, as do NaN and negatives (here -1).
+/// largest in any bitset goes right everywhere, as does every input in no category
+/// (here -1).
 fn categorical_representatives(splits: &[SplitRef], max_cells: usize) -> Option<Vec<Option<f64>>> {
     if splits.len() >= 32 || 1usize << splits.len() > max_cells {
         return None;
     }
     let words = splits.iter().map(|split| match &split.test {
         Test::Categorical(bitset) => bitset.len(),
-        Test::Numerical(_) => 0,
+        Test::Numerical { .. } => 0,
     });
     let categories = 32 * words.max().unwrap_or(0);
     let mut by_set = vec![None; 1 << splits.len()];
@@ -361,14 +380,13 @@ fn leaf(tree: &Tree, row: &[f64]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::MissingType;
 
     fn split(threshold: f64, missing_type: MissingType, default_left: bool) -> SplitRef {
-        let test = Test::Numerical(Split::Numerical {
+        let test = Test::Numerical {
             threshold,
             missing_type,
             default_left,
-        });
+        };
         SplitRef {
             test,
             tree: 0,

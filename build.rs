@@ -12,6 +12,11 @@
 #[path = "src/model/mod.rs"]
 mod model;
 
+// The build scores prefix tables (`codegen::prefix_table`) with the run-time tree walk.
+#[allow(dead_code)]
+#[path = "src/forest.rs"]
+mod forest;
+
 #[allow(dead_code)]
 #[path = "src/codegen/mod.rs"]
 mod codegen;

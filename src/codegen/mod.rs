@@ -215,12 +215,14 @@ fn write_prefix_lookup(
     out.push_str("    let mut index = 0;\n");
     for feature in &table.features {
         let name = &model.feature_names[feature.feature as usize];
+        // A weight of 1 is left out of the source.
+        let times = |weight: usize| match weight {
+            1 => String::new(),
+            w => format!(" * {w}"),
+        };
         for (i, split) in feature.splits.iter().enumerate() {
             let condition = condition(&model.trees[split.tree], split.node);
-            let weight = match feature.weight(i) {
-                1 => String::new(),
-                w => format!(" * {w}"),
-            };
+            let weight = times(feature.weight(i));
             let _ = writeln!(
                 out,
                 "    index += usize::from({condition}){weight}; // {name}"
@@ -232,10 +234,7 @@ fn write_prefix_lookup(
                 Special::Nan => format!("x[{f}].is_nan()"),
                 Special::Zero => format!("x[{f}] == 0.0"),
             };
-            let weight = match offset * feature.stride {
-                1 => String::new(),
-                w => format!(" * {w}"),
-            };
+            let weight = times(offset * feature.stride);
             let _ = writeln!(out, "    index += usize::from({test}){weight}; // {name}");
         }
     }

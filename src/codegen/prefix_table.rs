@@ -20,9 +20,8 @@
 //! 63 distinct numerical or 31 categorical ones.
 
 use super::quickscorer::cat_block;
-use crate::model::{
-    bitset_contains, numerical_goes_left, Child, MissingType, Model, Split, Tree, ZERO_THRESHOLD,
-};
+use crate::forest::category_in;
+use crate::model::{numerical_goes_left, MissingType, Model, Split, Tree, ZERO_THRESHOLD};
 
 /// What a split tests, compared by value so that repeated splits count once.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,7 +55,7 @@ impl SplitRef {
                 missing_type,
                 default_left,
             } => numerical_goes_left(x, *threshold, *missing_type, *default_left),
-            Test::Categorical(bitset) => x >= 0.0 && bitset_contains(bitset, x as u32),
+            Test::Categorical(bitset) => category_in(x, bitset),
         }
     }
 }
@@ -133,6 +132,8 @@ pub fn prefix_table(model: &Model, output: usize, max_cells: usize) -> Option<Pr
     let cells = features
         .last()
         .map_or(1, |f| f.stride * f.representatives.len());
+    // The run-time walk, whose zero filter leaves every representative as it is.
+    let trees = model.tree_refs();
     let mut row = vec![0.0; model.num_feature];
     let values = (0..cells)
         .map(|cell| {
@@ -145,8 +146,7 @@ pub fn prefix_table(model: &Model, output: usize, max_cells: usize) -> Option<Pr
             }
             let mut sum = 0.0;
             for &t in &covered {
-                let tree = &model.trees[t];
-                sum += tree.leaf_value[leaf(tree, &row)];
+                sum += trees[t].leaf_value[trees[t].leaf(&row)];
             }
             sum
         })
@@ -342,39 +342,6 @@ fn left_set(splits: &[SplitRef], x: f64) -> u64 {
         .filter(|(_, split)| split.goes_left(x))
         .map(|(i, _)| 1 << i)
         .sum()
-}
-
-/// The leaf a row of representatives (see [`SplitRef::goes_left`]) reaches.
-fn leaf(tree: &Tree, row: &[f64]) -> usize {
-    let mut child = if tree.nodes.is_empty() {
-        Child::Leaf(0)
-    } else {
-        Child::Node(0)
-    };
-    loop {
-        match child {
-            Child::Leaf(l) => return l as usize,
-            Child::Node(n) => {
-                let node = &tree.nodes[n as usize];
-                let x = row[node.split_feature as usize];
-                let left = match node.split {
-                    Split::Numerical {
-                        threshold,
-                        missing_type,
-                        default_left,
-                    } => numerical_goes_left(x, threshold, missing_type, default_left),
-                    Split::Categorical { cat_idx } => {
-                        x >= 0.0
-                            && bitset_contains(
-                                &tree.cat_threshold[cat_block(tree, cat_idx)],
-                                x as u32,
-                            )
-                    }
-                };
-                child = if left { node.left } else { node.right };
-            }
-        }
-    }
 }
 
 #[cfg(test)]

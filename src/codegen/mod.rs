@@ -136,6 +136,10 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
         quickscorer::quickscorer_source(&mut out, model, layout == Layout::QuickScorer);
         return out;
     }
+    // FIXME: the filtered row is a stack array of NUM_FEATURE values (and QuickScorer's masks
+    // one word per tree), so a model of some 100,000 features needs more than wasm32's 1 MiB
+    // stack, and a debug build overflows 8 MiB at about 270,000; reading `input(raw[f])` at
+    // each split, for models that wide, would need no array.
     // Tree t adds to output t % k; adding each output's trees in file order keeps LightGBM's
     // sum order.
     let k = model.num_tree_per_iteration.max(1);
@@ -559,7 +563,11 @@ fn write_u64s(out: &mut String, name: &str, values: &[u64]) {
 
 /// An `f64` literal that reads back as exactly `v`, infinities and NaN included.
 fn f64_source(v: f64) -> String {
-    if v.is_nan() {
+    if v.is_nan() && v.to_bits() != f64::NAN.to_bits() {
+        // A NaN's sign and payload pass through sums (`inf + -inf` is a negative NaN on x86),
+        // and LightGBM's raw score keeps them.
+        format!("f64::from_bits({:#018x})", v.to_bits())
+    } else if v.is_nan() {
         "f64::NAN".into()
     } else if v == f64::INFINITY {
         "f64::INFINITY".into()
@@ -598,6 +606,19 @@ mod tests {
             MissingType::Nan if left => x <= threshold || x.is_nan(),
             _ => x <= threshold,
         }
+    }
+
+    #[test]
+    fn literals_keep_a_nan_sign() {
+        // Stumps with leaves inf and -inf: LightGBM 4.7.0 on x86 scores a row reaching both as
+        // 0xfff8000000000000 (inf + -inf, a negative NaN), the sum a prefix table stores.
+        let negative_nan = f64::from_bits(0xfff8000000000000);
+        assert_eq!(
+            f64_source(negative_nan),
+            "f64::from_bits(0xfff8000000000000)"
+        );
+        assert_eq!(f64_source(f64::NAN), "f64::NAN");
+        assert_eq!(f64_source(-0.0), "-0.0");
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub mod quickscorer;
 pub mod schema;
 pub mod top_k;
 
+#[cfg(feature = "model-json")]
+mod dump_model;
 #[cfg(feature = "json")]
 pub mod recommend;
 #[cfg(feature = "json")]

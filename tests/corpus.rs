@@ -1,7 +1,8 @@
 //! Parity with LightGBM on the corpus in `tests/corpus/` (written by `make_corpus.py`):
 //! for every model, raw scores equal LightGBM's bit for bit and predictions agree within
 //! 1e-12 relative, on every input row, through the run-time parser, the compiled tables
-//! (`--features corpus`), the `dump_model()` JSON (`json` feature) and the command-line tool.
+//! (`--features corpus`), the `dump_model()` JSON (`model-json` feature) and the command-line
+//! tool.
 
 use genrecast::forest::Forest;
 use genrecast::model::{MissingType, Model, Split};
@@ -238,7 +239,7 @@ fn run_time_path_matches_lightgbm() {
     tally.assert_clean("run time");
 }
 
-#[cfg(feature = "json")]
+#[cfg(feature = "model-json")]
 #[test]
 fn json_dump_scores_like_the_text_model() {
     let mut tally = Tally::default();

@@ -5,12 +5,11 @@
 //! index checked to form a proper tree. It does not score; [`crate::forest`] walks borrowed
 //! views of the same arrays, so the run-time path and the compiled path share one traversal.
 //!
-//! The module has no dependencies beyond `std` so that `build.rs` can include it by path.
+//! The module has no dependencies beyond `std` so that `build.rs` can include it by path;
+//! `Model::from_json`, which needs serde_json, lives in `crate::dump_model` for that reason.
 
 mod error;
 mod exp;
-#[cfg(feature = "json")]
-mod json;
 mod node;
 mod objective;
 mod parse;
@@ -83,18 +82,6 @@ impl Model {
     /// text is not a model LightGBM could have written, or uses something not supported.
     pub fn from_text(text: &str) -> Result<Model, ParseError> {
         parse::parse_text(text)
-    }
-
-    /// Reads the JSON that LightGBM's `Booster.dump_model()` returns (or `dump_model` writes),
-    /// the same ensemble as the text format; `±1e300` thresholds are read as `±inf`.
-    ///
-    /// # Errors
-    ///
-    /// Returns a [`ParseError`] naming the tree and what was expected when the JSON is not a
-    /// model dump LightGBM could have written, or uses something not supported.
-    #[cfg(feature = "json")]
-    pub fn from_json(json: &str) -> Result<Model, ParseError> {
-        json::parse_json(json)
     }
 
     /// The number of boosting iterations (trees per output).

@@ -11,8 +11,14 @@
 //! The dump writes thresholds through LightGBM's `AvoidInf`, which turns every value at or
 //! beyond ±1e300 into ±1e300. Those are read back as ±inf, the threshold LightGBM's own text
 //! file holds for them (a finite threshold of 1e300 or more cannot be told apart).
+//!
+//! A tree's nodes nest as deep as the tree, and LightGBM bounds depth only by `num_leaves`
+//! (a chain of splits is `num_leaves - 1` deep). So the dump is read without serde_json's
+//! limit of 128 levels, on a stack that `serde_stacker` grows as needed, and freed level by
+//! level rather than by the recursive drop of [`Value`].
 
-use super::{Model, ParseError};
+use crate::model::{Model, ParseError};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::fmt::Write;
 
@@ -33,10 +39,23 @@ const IGNORED_KEYS: &[&str] = &[
     "pandas_categorical",
 ];
 
-pub(super) fn parse_json(json: &str) -> Result<Model, ParseError> {
-    let root: Value =
-        serde_json::from_str(json).map_err(|e| error(None, format!("invalid JSON: {e}")))?;
+impl Model {
+    /// Reads the JSON that LightGBM's `Booster.dump_model()` returns (or `dump_model` writes),
+    /// the same ensemble as the text format; `±1e300` thresholds are read as `±inf`.
+    ///
+    /// # Errors
+    ///
+    /// Returns a [`ParseError`] naming the tree and what was expected when the JSON is not a
+    /// model dump LightGBM could have written, or uses something not supported.
+    pub fn from_json(json: &str) -> Result<Model, ParseError> {
+        parse_json(json)
+    }
+}
+
+fn parse_json(json: &str) -> Result<Model, ParseError> {
+    let root = read_dump(json).map_err(|message| error(None, message))?;
     let root = root
+        .0
         .as_object()
         .ok_or_else(|| error(None, "expected a JSON object".into()))?;
     for key in root.keys() {
@@ -110,7 +129,74 @@ pub(super) fn parse_json(json: &str) -> Result<Model, ParseError> {
         write_tree(&mut text, index, tree, json.len())?;
     }
     text.push_str("end of trees\n");
-    super::parse::parse_text(&text).map_err(|e| ParseError::new(None, e.tree(), e.message().into()))
+    Model::from_text(&text).map_err(|e| ParseError::new(None, e.tree(), e.message().into()))
+}
+
+/// A parsed dump, freed without recursion however deep it nests.
+struct Dump(Value);
+
+impl Drop for Dump {
+    fn drop(&mut self) {
+        let mut pending = vec![self.0.take()];
+        while let Some(value) = pending.pop() {
+            match value {
+                Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+                Value::Array(values) => pending.extend(values),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The deepest nesting a dump can need: the root, `tree_info`, a tree, and one level per split
+/// on the path to the deepest leaf, of which LightGBM's largest trees (`num_leaves` at most
+/// 131072) have 131071. Anything deeper is refused before it is parsed, since serde_json
+/// takes time quadratic in the depth to report an error at the bottom of deep nesting.
+const MAX_NESTING: usize = 3 + 131_072;
+
+/// Whether `json` opens more than `limit` arrays and objects inside one another.
+fn nests_deeper_than(json: &str, limit: usize) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+fn read_dump(json: &str) -> Result<Dump, String> {
+    if nests_deeper_than(json, MAX_NESTING) {
+        return Err(format!(
+            "nested deeper than {MAX_NESTING} levels, more than a LightGBM tree can be"
+        ));
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    deserializer.disable_recursion_limit();
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut deserializer))
+        .map_err(|e| format!("invalid JSON: {e}"))?;
+    let value = Dump(value);
+    deserializer
+        .end()
+        .map_err(|e| format!("invalid JSON: {e}"))?;
+    Ok(value)
 }
 
 fn error(tree: Option<usize>, message: String) -> ParseError {
@@ -423,7 +509,7 @@ mod tests {
     fn reads_1e300_threshold_as_infinity() {
         let model = Model::from_json(STUMP).unwrap();
         match model.trees[0].nodes[0].split {
-            super::super::Split::Numerical { threshold, .. } => {
+            crate::model::Split::Numerical { threshold, .. } => {
                 assert_eq!(threshold, f64::INFINITY)
             }
             other => panic!("{other:?}"),
@@ -455,31 +541,57 @@ mod tests {
 
     /// A chain of `depth` splits on feature 0, each with a leaf on its left.
     fn chain(depth: usize) -> String {
-        let mut node = format!(r#"{{"leaf_index":{depth},"leaf_value":0}}"#);
-        for i in (0..depth).rev() {
-            node = format!(
-                r#"{{"split_index":{i},"split_feature":0,"threshold":{i},"decision_type":"<=",
-                "default_left":true,"missing_type":"None","left_child":{{"leaf_index":{i},
-                "leaf_value":{i}}},"right_child":{node}}}"#
-            );
-        }
         let leaves = depth + 1;
-        format!(
+        let mut json = format!(
             r#"{{"version":"v4","num_class":1,"num_tree_per_iteration":1,"max_feature_idx":0,
             "feature_names":["x"],"tree_info":[{{"tree_index":0,"num_leaves":{leaves},"num_cat":0,
-            "tree_structure":{node}}}]}}"#
-        )
+            "tree_structure":"#
+        );
+        for i in 0..depth {
+            let _ = write!(
+                json,
+                r#"{{"split_index":{i},"split_feature":0,"threshold":{i},"decision_type":"<=",
+                "default_left":true,"missing_type":"None","left_child":{{"leaf_index":{i},
+                "leaf_value":{i}}},"right_child":"#
+            );
+        }
+        let _ = write!(json, r#"{{"leaf_index":{depth},"leaf_value":0}}"#);
+        json.push_str(&"}".repeat(depth));
+        json.push_str("}]}");
+        json
     }
 
     #[test]
-    fn reads_deep_trees_up_to_the_json_nesting_limit() {
-        let model = Model::from_json(&chain(100)).unwrap();
-        assert_eq!(model.trees[0].leaf_value.len(), 101);
-        // FIXME: serde_json stops at 128 levels of nesting, so a dump of a tree deeper than
-        // about 124 splits is rejected; its `unbounded_depth` feature (with a stack guard)
-        // would lift that. The text format has no such limit.
-        let e = Model::from_json(&chain(200)).unwrap_err();
-        assert!(e.to_string().contains("recursion limit"), "{e}");
+    fn reads_trees_nested_past_serde_json_default_limit() {
+        // 131_071 splits, LightGBM's deepest tree, takes seconds in a debug build.
+        for depth in [100, 200, 20_000] {
+            let model = Model::from_json(&chain(depth)).unwrap();
+            assert_eq!(model.trees[0].leaf_value.len(), depth + 1);
+            let trees = model.tree_refs();
+            let forest = model.forest(&trees);
+            // x goes right at every split whose threshold is below it and takes the leaf
+            // on the left of the first split it does not pass.
+            let x = (depth / 2) as f64 + 0.5;
+            let mut raw = [0.0];
+            forest.raw_scores(&[x], &mut raw).unwrap();
+            assert_eq!(raw[0], (depth / 2 + 1) as f64, "{depth}");
+        }
+    }
+
+    #[test]
+    fn rejects_nesting_deeper_than_any_tree_without_reading_it() {
+        let e = Model::from_json(&"[".repeat(MAX_NESTING + 1)).unwrap_err();
+        assert!(
+            e.to_string().contains("nested deeper than 131075 levels"),
+            "{e}"
+        );
+        let deepest = "[".repeat(MAX_NESTING) + &"]".repeat(MAX_NESTING);
+        let e = Model::from_json(&deepest).unwrap_err();
+        assert_eq!(e.to_string(), "expected a JSON object");
+        // Brackets inside strings do not nest.
+        let name = r#"\"["#.repeat(MAX_NESTING);
+        let e = Model::from_json(&format!(r#"{{"{name}":1}}"#)).unwrap_err();
+        assert!(e.to_string().contains("unknown key"), "{e}");
     }
 
     #[test]

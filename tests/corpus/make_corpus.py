@@ -5,7 +5,8 @@ scores and predictions on ``input.csv`` are written to ``raw.csv`` and ``predict
 every value in the shortest form that reads back exactly (formatted as Rust's ``{:?}`` does,
 so the command-line tool's output can be compared byte for byte). ``manifest.json`` lists the
 models, what each covers and the lightgbm version. A few models also get ``model.json``
-(``Booster.dump_model()``), and two are rewritten with older (v2, v3) headers.
+(``Booster.dump_model()``), and two are rewritten with older (v2, v3) headers. Models named
+``lightgbm3_*`` come from ``make_lightgbm3.py`` and are kept as they are.
 
 Run from the repository root: ``python3 tests/corpus/make_corpus.py``.
 """
@@ -402,6 +403,11 @@ def custom_l2(preds: np.ndarray, data: lgb.Dataset) -> tuple[np.ndarray, np.ndar
     return preds - data.get_label(), np.ones_like(preds)
 
 
+def previous_entries(out: Path) -> list[dict[str, Any]]:
+    path = out / "manifest.json"
+    return json.loads(path.read_text())["models"] if path.exists() else []
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=OUT_DIR)
@@ -409,8 +415,11 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA_DIR.is_dir():
         raise ValueError(f"{DATA_DIR} not found; run from the repository root")
+    # Models of other LightGBM versions come from their own scripts (make_lightgbm3.py).
+    others = [e for e in previous_entries(args.out) if e["name"].startswith("lightgbm3_")]
     for old in args.out.glob("*/model.txt"):
-        shutil.rmtree(old.parent)
+        if not old.parent.name.startswith("lightgbm3_"):
+            shutil.rmtree(old.parent)
     rng = np.random.default_rng(args.seed)
     c = Corpus(args.out, args.seed)
 
@@ -907,12 +916,15 @@ def main() -> None:
         "lightgbm_version": lgb.__version__,
         "generator": "tests/corpus/make_corpus.py",
         "seed": args.seed,
-        "models": c.entries,
+        "models": c.entries + others,
     }
     (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
     total = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
     rows = sum(e["rows"] for e in c.entries)
-    print(f"manifest: {len(c.entries)} models, {rows} rows, {total / 1e6:.1f} MB")
+    print(
+        f"manifest: {len(c.entries)} models and {len(others)} kept, {rows} rows, "
+        f"{total / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

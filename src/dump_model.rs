@@ -14,8 +14,8 @@
 //!
 //! A tree's nodes nest as deep as the tree, and LightGBM bounds depth only by `num_leaves`
 //! (a chain of splits is `num_leaves - 1` deep). So the dump is read without serde_json's
-//! limit of 128 levels, on a stack that `serde_stacker` grows as needed, and freed level by
-//! level rather than by the recursive drop of [`Value`].
+//! limit of 128 levels, and since serde_json parses, drops and prints a value by recursion,
+//! the whole reading runs on a stack sized for the depth, measured before parsing.
 
 use crate::model::{Model, ParseError};
 use serde::Deserialize;
@@ -47,15 +47,68 @@ impl Model {
     ///
     /// Returns a [`ParseError`] naming the tree and what was expected when the JSON is not a
     /// model dump LightGBM could have written, or uses something not supported.
+    ///
+    /// Needs the `model-json` feature (part of the default `cli`).
     pub fn from_json(json: &str) -> Result<Model, ParseError> {
         parse_json(json)
     }
 }
 
 fn parse_json(json: &str) -> Result<Model, ParseError> {
-    let root = read_dump(json).map_err(|message| error(None, message))?;
+    let depth = nesting(json);
+    if depth > MAX_NESTING {
+        let message =
+            format!("nested {depth} levels deep; a LightGBM dump needs at most {MAX_NESTING}");
+        return Err(error(None, message));
+    }
+    stacker::grow(STACK_BASE + depth * STACK_PER_LEVEL, || read_dump(json))
+}
+
+/// The deepest nesting a dump can need: the root, `tree_info`, a tree, one level per split on
+/// the path to the deepest leaf (131071 in LightGBM's largest trees, of `num_leaves` 131072),
+/// the leaf, and a linear leaf's `leaf_features` or `leaf_coeff`.
+const MAX_NESTING: usize = 3 + 131_071 + 2;
+
+/// Stack for each level of nesting: serde_json takes about 2.4 KiB a level to parse a value
+/// and drop it half-built in a debug build, about 0.8 KiB in a release one.
+const STACK_PER_LEVEL: usize = 4 << 10;
+const STACK_BASE: usize = 1 << 20;
+
+/// How many arrays and objects `json` opens inside one another at most.
+fn nesting(json: &str) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0, false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+fn read_dump(json: &str) -> Result<Model, ParseError> {
+    // A reader, unlike `from_str`, keeps the line and column as it goes; `from_str` works them
+    // out from the start of the input for each level an error unwinds through.
+    let mut deserializer = serde_json::Deserializer::from_reader(json.as_bytes());
+    deserializer.disable_recursion_limit();
+    let root = Value::deserialize(&mut deserializer)
+        .and_then(|root| deserializer.end().map(|()| root))
+        .map_err(|e| error(None, format!("invalid JSON: {e}")))?;
     let root = root
-        .0
         .as_object()
         .ok_or_else(|| error(None, "expected a JSON object".into()))?;
     for key in root.keys() {
@@ -107,11 +160,12 @@ fn parse_json(json: &str) -> Result<Model, ParseError> {
             .as_array()
             .ok_or_else(|| error(None, "feature_names must be an array".into()))?;
         let mut line = Vec::with_capacity(names.len());
-        for name in names {
+        for (i, name) in names.iter().enumerate() {
             match name.as_str() {
                 Some(n) if !n.is_empty() && !n.contains(char::is_whitespace) => line.push(n),
                 _ => {
-                    let message = format!("invalid feature name {name}");
+                    let message =
+                        format!("feature_names[{i}] must be a non-empty string without spaces");
                     return Err(error(None, message));
                 }
             }
@@ -130,73 +184,6 @@ fn parse_json(json: &str) -> Result<Model, ParseError> {
     }
     text.push_str("end of trees\n");
     Model::from_text(&text).map_err(|e| ParseError::new(None, e.tree(), e.message().into()))
-}
-
-/// A parsed dump, freed without recursion however deep it nests.
-struct Dump(Value);
-
-impl Drop for Dump {
-    fn drop(&mut self) {
-        let mut pending = vec![self.0.take()];
-        while let Some(value) = pending.pop() {
-            match value {
-                Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
-                Value::Array(values) => pending.extend(values),
-                _ => {}
-            }
-        }
-    }
-}
-
-/// The deepest nesting a dump can need: the root, `tree_info`, a tree, and one level per split
-/// on the path to the deepest leaf, of which LightGBM's largest trees (`num_leaves` at most
-/// 131072) have 131071. Anything deeper is refused before it is parsed, since serde_json
-/// takes time quadratic in the depth to report an error at the bottom of deep nesting.
-const MAX_NESTING: usize = 3 + 131_072;
-
-/// Whether `json` opens more than `limit` arrays and objects inside one another.
-fn nests_deeper_than(json: &str, limit: usize) -> bool {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    for byte in json.bytes() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return true;
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    false
-}
-
-fn read_dump(json: &str) -> Result<Dump, String> {
-    if nests_deeper_than(json, MAX_NESTING) {
-        return Err(format!(
-            "nested deeper than {MAX_NESTING} levels, more than a LightGBM tree can be"
-        ));
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    deserializer.disable_recursion_limit();
-    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut deserializer))
-        .map_err(|e| format!("invalid JSON: {e}"))?;
-    let value = Dump(value);
-    deserializer
-        .end()
-        .map_err(|e| format!("invalid JSON: {e}"))?;
-    Ok(value)
 }
 
 fn error(tree: Option<usize>, message: String) -> ParseError {
@@ -579,19 +566,33 @@ mod tests {
     }
 
     #[test]
-    fn rejects_nesting_deeper_than_any_tree_without_reading_it() {
+    fn rejects_nesting_deeper_than_any_dump_without_reading_it() {
         let e = Model::from_json(&"[".repeat(MAX_NESTING + 1)).unwrap_err();
-        assert!(
-            e.to_string().contains("nested deeper than 131075 levels"),
-            "{e}"
-        );
-        let deepest = "[".repeat(MAX_NESTING) + &"]".repeat(MAX_NESTING);
-        let e = Model::from_json(&deepest).unwrap_err();
-        assert_eq!(e.to_string(), "expected a JSON object");
+        let expected = "nested 131077 levels deep; a LightGBM dump needs at most 131076";
+        assert_eq!(e.to_string(), expected);
         // Brackets inside strings do not nest.
         let name = r#"\"["#.repeat(MAX_NESTING);
         let e = Model::from_json(&format!(r#"{{"{name}":1}}"#)).unwrap_err();
         assert!(e.to_string().contains("unknown key"), "{e}");
+    }
+
+    /// Values nested as deep as a dump may go, which serde_json parses, drops half-built and
+    /// prints by recursion: each is refused with an error, not a stack overflow.
+    #[test]
+    fn reads_the_deepest_nesting_in_every_way_without_overflowing() {
+        let deep = |levels: usize| "[".repeat(levels) + &"]".repeat(levels);
+        let e = Model::from_json(&deep(MAX_NESTING)).unwrap_err();
+        assert_eq!(e.to_string(), "expected a JSON object");
+        // A syntax error after a finished deep value, as in a dump cut off in a right child.
+        let cut = format!("[{},x]", deep(MAX_NESTING - 1));
+        let e = Model::from_json(&cut).unwrap_err();
+        assert!(e.to_string().starts_with("invalid JSON"), "{e}");
+        // A repeated key replaces, and so drops, a deep value.
+        let repeated = format!(r#"{{"name":{},"name":1}}"#, deep(MAX_NESTING - 1));
+        assert!(Model::from_json(&repeated).is_err());
+        let names = format!(r#"{{"feature_names":[{}]}}"#, deep(MAX_NESTING - 2));
+        let e = Model::from_json(&names).unwrap_err();
+        assert!(e.to_string().contains("feature_names[0] must be"), "{e}");
     }
 
     #[test]

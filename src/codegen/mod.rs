@@ -123,6 +123,10 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
         model.num_iterations(),
     );
 
+    // FIXME: the filtered row is a stack array of NUM_FEATURE values (and QuickScorer's masks
+    // one word per tree), so a model of some 100,000 features needs more than wasm32's 1 MiB
+    // stack, and a debug build overflows 8 MiB at about 270,000; reading `input(raw[f])` at
+    // each split, for models that wide, would need no array.
     if !matches!(
         layout,
         Layout::TreeFunctions | Layout::TreeFunctionsWithoutPrefixTables
@@ -136,10 +140,6 @@ pub fn forest_source_in(model: &Model, source: &str, layout: Layout) -> String {
         quickscorer::quickscorer_source(&mut out, model, layout == Layout::QuickScorer);
         return out;
     }
-    // FIXME: the filtered row is a stack array of NUM_FEATURE values (and QuickScorer's masks
-    // one word per tree), so a model of some 100,000 features needs more than wasm32's 1 MiB
-    // stack, and a debug build overflows 8 MiB at about 270,000; reading `input(raw[f])` at
-    // each split, for models that wide, would need no array.
     // Tree t adds to output t % k; adding each output's trees in file order keeps LightGBM's
     // sum order.
     let k = model.num_tree_per_iteration.max(1);

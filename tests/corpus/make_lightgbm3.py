@@ -27,8 +27,8 @@ SEED = 11
 def main() -> None:
     if not lgb.__version__.startswith("3."):
         raise ValueError(f"needs LightGBM 3, found {lgb.__version__}")
-    if not corpus.DATA_DIR.is_dir():
-        raise ValueError(f"{corpus.DATA_DIR} not found; run from the repository root")
+    if not corpus.OUT_DIR.is_dir():
+        raise ValueError(f"{corpus.OUT_DIR} not found; run from the repository root")
     for old in corpus.OUT_DIR.glob(f"{PREFIX}*/model.txt"):
         shutil.rmtree(old.parent)
     rng = np.random.default_rng(SEED)

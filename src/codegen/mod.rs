@@ -563,12 +563,14 @@ fn write_u64s(out: &mut String, name: &str, values: &[u64]) {
 
 /// An `f64` literal that reads back as exactly `v`, infinities and NaN included.
 fn f64_source(v: f64) -> String {
-    if v.is_nan() && v.to_bits() != f64::NAN.to_bits() {
-        // A NaN's sign and payload pass through sums (`inf + -inf` is a negative NaN on x86),
-        // and LightGBM's raw score keeps them.
-        format!("f64::from_bits({:#018x})", v.to_bits())
-    } else if v.is_nan() {
-        "f64::NAN".into()
+    if v.is_nan() {
+        if v.to_bits() == f64::NAN.to_bits() {
+            "f64::NAN".into()
+        } else {
+            // A NaN's sign and payload pass through sums (`inf + -inf` is a negative NaN on
+            // x86), and LightGBM's raw score keeps them.
+            format!("f64::from_bits({:#018x})", v.to_bits())
+        }
     } else if v == f64::INFINITY {
         "f64::INFINITY".into()
     } else if v == f64::NEG_INFINITY {

@@ -66,6 +66,8 @@ CATEGORY_SPECIALS = [
     -math.inf,
 ]
 MAX_CELLS = 12_000  # rows x features per model, to keep the corpus small
+# Models trained by LightGBM 3, which make_lightgbm3.py writes and this script keeps.
+LIGHTGBM3_PREFIX = "lightgbm3_"
 
 
 def fmt(v: float) -> str:
@@ -415,10 +417,11 @@ def main() -> None:
     args = parser.parse_args()
     if not DATA_DIR.is_dir():
         raise ValueError(f"{DATA_DIR} not found; run from the repository root")
-    # Models of other LightGBM versions come from their own scripts (make_lightgbm3.py).
-    others = [e for e in previous_entries(args.out) if e["name"].startswith("lightgbm3_")]
+    others = [
+        e for e in previous_entries(args.out) if e["name"].startswith(LIGHTGBM3_PREFIX)
+    ]
     for old in args.out.glob("*/model.txt"):
-        if not old.parent.name.startswith("lightgbm3_"):
+        if not old.parent.name.startswith(LIGHTGBM3_PREFIX):
             shutil.rmtree(old.parent)
     rng = np.random.default_rng(args.seed)
     c = Corpus(args.out, args.seed)

@@ -20,7 +20,7 @@ import numpy as np
 
 import make_corpus as corpus
 
-PREFIX = "lightgbm3_"
+PREFIX = corpus.LIGHTGBM3_PREFIX
 SEED = 11
 
 
